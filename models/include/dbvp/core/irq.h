@@ -1,0 +1,59 @@
+// dbvp — interrupt lines.
+//
+// An irq_out is the output pin of a model; it fans out to any number of irq_sink inputs, each bound with the
+// input number it arrives on. Two kinds of signalling:
+//   level: set(true/false); sinks are told only about changes of level.
+//   edge:  pulse(); sinks get one irq_edge() call (a message-signalled or edge-triggered interrupt).
+// The offset argument is the caller's local time offset under temporal decoupling: the change happens at
+// sc_time_stamp() + offset. Sinks must not call back into the source.
+#pragma once
+
+#include <string>
+#include <systemc>
+#include <utility>
+#include <vector>
+
+namespace dbvp {
+
+class irq_sink {
+public:
+    virtual ~irq_sink() = default;
+    virtual void irq_level(unsigned input, bool level, const sc_core::sc_time& offset) = 0;
+    /// Edge: by default a high-then-low level change at the same time.
+    virtual void irq_edge(unsigned input, const sc_core::sc_time& offset) {
+        irq_level(input, true, offset);
+        irq_level(input, false, offset);
+    }
+};
+
+class irq_out {
+public:
+    explicit irq_out(std::string name) : name_(std::move(name)) {}
+
+    void bind(irq_sink& sink, unsigned input) { sinks_.push_back({&sink, input}); }
+    void set(bool level, const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+        if (level == level_)
+            return;
+        level_ = level;
+        for (auto& s : sinks_)
+            s.sink->irq_level(s.input, level, offset);
+    }
+    void pulse(const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+        for (auto& s : sinks_)
+            s.sink->irq_edge(s.input, offset);
+    }
+    bool level() const { return level_; }
+    bool bound() const { return !sinks_.empty(); }
+    const std::string& name() const { return name_; }
+
+private:
+    struct binding {
+        irq_sink* sink;
+        unsigned input;
+    };
+    std::string name_;
+    std::vector<binding> sinks_;
+    bool level_ = false;
+};
+
+} // namespace dbvp

@@ -1,0 +1,51 @@
+// dbvp — initiator helper with temporal decoupling.
+//
+// A master wraps a model's initiator socket and a tlm_quantumkeeper. Every access annotates the local time
+// with the delay the target returns; the thread synchronises with the kernel when the quantum is used up
+// (and before any access the caller marks as needing sync). One payload and one pcie_attr are reused:
+// an access allocates nothing.
+#pragma once
+
+#include "dbvp/core/sideband.h"
+
+#include <cstdint>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/tlm_quantumkeeper.h>
+
+namespace dbvp {
+
+class master {
+public:
+    explicit master(tlm::tlm_base_initiator_socket<>& socket);
+
+    /// Global quantum for all masters (tlm_global_quantum). Defaults to 1 us when never set.
+    static void set_global_quantum(const sc_core::sc_time& q);
+
+    /// Blocking access. attr, when given, travels as the payload's pcie_attr and is updated by the target
+    /// (completion status, BAR hit...). Returns the TLM response; the data buffer is filled on reads.
+    tlm::tlm_response_status read(std::uint64_t addr, void* data, unsigned len, pcie_attr* attr = nullptr);
+    tlm::tlm_response_status write(std::uint64_t addr, const void* data, unsigned len, pcie_attr* attr = nullptr);
+    tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len,
+                                    pcie_attr* attr);
+    /// Debug access: no time, no side effects the target would not allow on debug.
+    unsigned debug(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
+
+    /// Time passes locally (e.g. the CPU executes for this long). Syncs when the quantum is exceeded.
+    void consume(const sc_core::sc_time& t);
+    /// Bring the kernel up to the local time.
+    void sync();
+    /// sc_time_stamp() + local offset.
+    sc_core::sc_time now() const;
+    sc_core::sc_time local_offset() const { return qk_.get_local_time(); }
+    /// Delay the last access took (as annotated by the target).
+    const sc_core::sc_time& last_delay() const { return last_delay_; }
+
+private:
+    tlm::tlm_base_initiator_socket<>& socket_;
+    tlm_utils::tlm_quantumkeeper qk_;
+    tlm::tlm_generic_payload payload_;
+    sc_core::sc_time last_delay_;
+};
+
+} // namespace dbvp

@@ -1,0 +1,66 @@
+#include "dbvp/core/master.h"
+
+namespace dbvp {
+
+master::master(tlm::tlm_base_initiator_socket<>& socket) : socket_(socket) {
+    if (tlm_utils::tlm_quantumkeeper::get_global_quantum() == sc_core::SC_ZERO_TIME)
+        tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
+    qk_.reset();
+}
+
+void master::set_global_quantum(const sc_core::sc_time& q) { tlm_utils::tlm_quantumkeeper::set_global_quantum(q); }
+
+tlm::tlm_response_status master::read(std::uint64_t addr, void* data, unsigned len, pcie_attr* attr) {
+    return access(tlm::TLM_READ_COMMAND, addr, data, len, attr);
+}
+
+tlm::tlm_response_status master::write(std::uint64_t addr, const void* data, unsigned len, pcie_attr* attr) {
+    return access(tlm::TLM_WRITE_COMMAND, addr, const_cast<void*>(data), len, attr);
+}
+
+tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len,
+                                        pcie_attr* attr) {
+    payload_.set_command(cmd);
+    payload_.set_address(addr);
+    payload_.set_data_ptr(static_cast<unsigned char*>(data));
+    payload_.set_data_length(len);
+    payload_.set_streaming_width(len);
+    payload_.set_byte_enable_ptr(nullptr);
+    payload_.set_byte_enable_length(0);
+    payload_.set_dmi_allowed(false);
+    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    if (attr)
+        payload_.set_extension(attr);
+    sc_core::sc_time delay = qk_.get_local_time();
+    const sc_core::sc_time before = delay;
+    socket_->b_transport(payload_, delay);
+    if (attr)
+        payload_.clear_extension(attr);
+    last_delay_ = delay - before;
+    qk_.set(delay);
+    if (qk_.need_sync())
+        qk_.sync();
+    return payload_.get_response_status();
+}
+
+unsigned master::debug(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len) {
+    tlm::tlm_generic_payload p;
+    p.set_command(cmd);
+    p.set_address(addr);
+    p.set_data_ptr(static_cast<unsigned char*>(data));
+    p.set_data_length(len);
+    p.set_streaming_width(len);
+    return socket_->transport_dbg(p);
+}
+
+void master::consume(const sc_core::sc_time& t) {
+    qk_.inc(t);
+    if (qk_.need_sync())
+        qk_.sync();
+}
+
+void master::sync() { qk_.sync(); }
+
+sc_core::sc_time master::now() const { return sc_core::sc_time_stamp() + qk_.get_local_time(); }
+
+} // namespace dbvp
