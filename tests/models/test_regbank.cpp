@@ -4,6 +4,7 @@
 #include "reports.h"
 
 #include <cstring>
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 #include <stdexcept>
 
