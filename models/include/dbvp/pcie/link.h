@@ -3,7 +3,8 @@
 // Two directions: downstream (root complex -> endpoint: down_in -> down_out) and upstream (endpoint -> root
 // complex: up_in -> up_out). Every request that crosses is a TLP carrying a pcie_attr. Each TLP costs
 // serialization time from its size and the link rate:
-//     bytes = header (12 B for 32-bit addresses / config, 16 B for 64-bit addresses) + payload (writes) +
+//     bytes = header (12 B for 32-bit addresses / config, 16 B for 64-bit addresses and messages) +
+//             payload (writes; whole DWORDs covering the bytes written) +
 //             framing (framing_bytes, default 8: STP/END tokens, sequence number, LCRC)
 //     time  = bytes * symbols-per-byte / (lanes * rate); 8b/10b below Gen3 (10 bits per byte at 2.5/5 GT/s),
 //             128b/130b from Gen3 (8.125 bits per byte at 8/16/32 GT/s)
@@ -69,10 +70,17 @@ private:
     unsigned dbg_down(tlm::tlm_generic_payload& p);
     unsigned dbg_up(tlm::tlm_generic_payload& p);
     void training();
+    /// Forward a TLP in direction dir (0 down, 1 up) and account for its completion on the way back.
+    void forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, tlm::tlm_generic_payload& p,
+                 sc_core::sc_time& delay);
+    /// Occupy direction dir with one TLP that is ready at sc_time_stamp() + delay; returns the new delay
+    /// (end of serialization + pipeline latency, relative to sc_time_stamp()).
+    sc_core::sc_time occupy(unsigned dir, unsigned header, unsigned payload, const sc_core::sc_time& delay);
 
     params p_;
     bool up_ = false;
     bool ltssm_ = false;
+    std::uint64_t ltssm_changes_ = 0; // restarts training when ltssm_enable changes while it runs
     sc_core::sc_event train_ev_;
     sc_core::sc_time busy_until_[2]; // per direction, absolute time
     counters stats_;

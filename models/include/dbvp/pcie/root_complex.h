@@ -46,7 +46,7 @@ public:
         std::uint64_t msi_address = 0xfee00000;
         std::uint64_t mmio32_base = 0x40000000, mmio32_size = 0x20000000;
         std::uint64_t mmio64_base = 0x4000000000ull, mmio64_size = 0x100000000ull;
-        memory::params memory;                 // host memory timing (size is mem_size)
+        dbvp::memory::params mem_timing;       // host memory timing (its size is mem_size)
     };
 
     tlm_utils::simple_initiator_socket<root_complex> down; // to link.down_in
@@ -58,7 +58,7 @@ public:
     /// The host HAL; call only from an SC_THREAD.
     host::hal& host_hal();
     /// Host memory (direct view for loaders and checks).
-    memory& host_memory() { return *mem_; }
+    dbvp::memory& host_memory() { return *mem_; }
     const params& get_params() const { return p_; }
 
     /// Every MSI received, in arrival order (also consumed one by one by host_hal().wait_msi()).
@@ -81,10 +81,11 @@ private:
     unsigned dbg_up(tlm::tlm_generic_payload& p);
 
     params p_;
-    std::unique_ptr<memory> mem_;
+    std::unique_ptr<dbvp::memory> mem_;
     tlm_utils::simple_initiator_socket<root_complex> mem_port_; // to host memory
     std::unique_ptr<hal_impl> hal_;
     std::vector<host::msi_message> msi_log_;
+    std::vector<sc_core::sc_time> msi_at_; // exact arrival time of each msi_log_ entry
     std::size_t msi_next_ = 0; // next message wait_msi() returns
     sc_core::sc_event msi_ev_;
     sc_core::sc_event link_ev_;
