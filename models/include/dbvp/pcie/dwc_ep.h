@@ -140,6 +140,11 @@ public:
     void irq_level(unsigned input, bool level, const sc_core::sc_time& offset) override;
 
 private:
+    // Socket callbacks (simple_target_socket<dwc_ep> needs dwc_ep members); they forward to impl.
+    enum class port { dbi, dbi2, atu, app, addr_space, pcie_in };
+    template <port P> void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    template <port P> unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
+
     struct impl;
     std::unique_ptr<impl> m_;
     params p_;

@@ -1,0 +1,190 @@
+#include "dwc_iatu.h"
+
+#include "dbvp/core/report.h"
+
+#include <stdexcept>
+
+namespace dbvp::pcie::detail {
+
+namespace {
+bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
+unsigned log2_of(std::uint64_t v) {
+    unsigned n = 0;
+    while (v > 1) {
+        v >>= 1;
+        ++n;
+    }
+    return n;
+}
+unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+} // namespace
+
+struct dwc_iatu::region {
+    dwc_iatu& atu;
+    const bool inbound;
+    const unsigned index;
+    const std::uint32_t low; // read-only low bits (CX_ATU_MIN_REGION_SIZE - 1)
+    reg ctrl1, ctrl2, lower_base, upper_base, limit, lower_target, upper_target, upper_limit;
+    sc_core::sc_time enable_at;
+
+    region(dwc_iatu& a, bool ib, unsigned idx, std::uint64_t at, const std::string& prefix)
+        : atu(a), inbound(ib), index(idx), low(static_cast<std::uint32_t>(a.p_.min_region_size - 1)),
+          ctrl1(a.bank_, prefix + "CTRL1", at + CTRL1, 4, 0,
+                CTRL1_TYPE | CTRL1_TD | CTRL1_INCREASE_REGION_SIZE | CTRL1_FUNC_NUM),
+          ctrl2(a.bank_, prefix + "CTRL2", at + CTRL2, 4, 0,
+                CTRL2_ENABLE | CTRL2_BAR_MODE | CTRL2_CFG_SHIFT | CTRL2_INHIBIT_PAYLOAD | CTRL2_FUNC_NUM_MATCH |
+                    CTRL2_BAR | CTRL2_MSG_CODE),
+          lower_base(a.bank_, prefix + "LOWER_BASE", at + LOWER_BASE, 4, 0, ~low),
+          upper_base(a.bank_, prefix + "UPPER_BASE", at + UPPER_BASE, 4, 0, 0xffffffffu),
+          limit(a.bank_, prefix + "LIMIT", at + LIMIT, 4, low, ~low),
+          lower_target(a.bank_, prefix + "LOWER_TARGET", at + LOWER_TARGET, 4, 0, ~low),
+          upper_target(a.bank_, prefix + "UPPER_TARGET", at + UPPER_TARGET, 4, 0, 0xffffffffu),
+          upper_limit(a.bank_, prefix + "UPPER_LIMIT", at + UPPER_LIMIT, 4, 0, a.p_.max_region_upper) {
+        ctrl2.on_read([this](const access_ctx& ctx) -> std::uint64_t {
+            std::uint64_t v = ctrl2.get();
+            if ((v & CTRL2_ENABLE) && ctx.time < enable_at)
+                v &= ~static_cast<std::uint64_t>(CTRL2_ENABLE);
+            return v;
+        });
+        ctrl2.on_write([this](const reg_write& w) {
+            if ((w.new_value & CTRL2_ENABLE) && !(w.old_value & CTRL2_ENABLE)) {
+                enable_at = w.ctx.time + atu.p_.enable_delay;
+                check_on_enable();
+            }
+        });
+        lower_base.on_write([this](const reg_write& w) { check_low_zero("LOWER_BASE", w.data); });
+        lower_target.on_write([this](const reg_write& w) { check_low_zero("LOWER_TARGET", w.data); });
+        limit.on_write([this](const reg_write& w) {
+            // Writing 0 is the driver's CX_ATU_MIN_REGION_SIZE detection probe.
+            if (w.data != 0 && (w.data & low) != low)
+                guest_warning(atu.owner_.c_str(),
+                              "%s iATU region %u LIMIT written with 0x%08llx: the low %u bits are read-only ones "
+                              "(CX_ATU_MIN_REGION_SIZE 0x%llx), the limit is 0x%08llx",
+                              dir(), index, ull(w.data), log2_of(atu.p_.min_region_size),
+                              ull(atu.p_.min_region_size), ull(limit.get()));
+        });
+    }
+
+    const char* dir() const { return inbound ? "inbound" : "outbound"; }
+    bool active(const sc_core::sc_time& t) const { return (ctrl2.get() & CTRL2_ENABLE) && t >= enable_at; }
+    std::uint64_t base() const { return (upper_base.get() << 32) | lower_base.get(); }
+    std::uint64_t limit_address() const {
+        const std::uint64_t hi = (ctrl1.get() & CTRL1_INCREASE_REGION_SIZE) ? upper_limit.get() : upper_base.get();
+        return (hi << 32) | limit.get();
+    }
+    std::uint64_t target() const { return (upper_target.get() << 32) | lower_target.get(); }
+    unsigned func() const { return static_cast<unsigned>((ctrl1.get() & CTRL1_FUNC_NUM) >> CTRL1_FUNC_SHIFT); }
+
+    void check_low_zero(const char* what, std::uint64_t data) const {
+        if (data & low)
+            guest_warning(atu.owner_.c_str(),
+                          "%s iATU region %u %s written with 0x%08llx: the low %u bits are read-only zero "
+                          "(CX_ATU_MIN_REGION_SIZE 0x%llx), the value used is 0x%08llx",
+                          dir(), index, what, ull(data), log2_of(atu.p_.min_region_size),
+                          ull(atu.p_.min_region_size), ull(data & ~static_cast<std::uint64_t>(low) & 0xffffffffu));
+    }
+
+    void check_on_enable() const {
+        const std::uint32_t c1 = static_cast<std::uint32_t>(ctrl1.get());
+        const std::uint32_t c2 = static_cast<std::uint32_t>(ctrl2.get());
+        if ((c1 & CTRL1_TYPE) != TYPE_MEM) {
+            guest_warning(atu.owner_.c_str(),
+                          "%s iATU region %u enabled with TLP type 0x%x: only memory regions (type 0) are "
+                          "modelled, the region never matches",
+                          dir(), index, c1 & CTRL1_TYPE);
+            return;
+        }
+        if (inbound && (c2 & CTRL2_BAR_MODE)) {
+            const unsigned bar = (c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT;
+            if (bar > 5) {
+                guest_warning(atu.owner_.c_str(),
+                              "inbound iATU region %u enabled in BAR-match mode for BAR %u, which does not exist; "
+                              "the region never matches",
+                              index, bar);
+                return;
+            }
+            const std::uint64_t mask = atu.bar_mask_ ? atu.bar_mask_(func(), bar) : 0;
+            if (target() & mask)
+                guest_warning(atu.owner_.c_str(),
+                              "inbound iATU region %u (BAR-match, function %u BAR%u) target 0x%llx is not aligned "
+                              "to the BAR size 0x%llx; the low bits are ignored",
+                              index, func(), bar, ull(target()), ull(mask + 1));
+            return;
+        }
+        if (limit_address() < base())
+            guest_warning(atu.owner_.c_str(),
+                          "%s iATU region %u enabled with limit 0x%llx below base 0x%llx; the region never matches",
+                          dir(), index, ull(limit_address()), ull(base()));
+    }
+};
+
+dwc_iatu::dwc_iatu(std::string owner, const params& p, bar_mask_fn bar_mask)
+    : owner_(std::move(owner)), p_(p), bar_mask_(std::move(bar_mask)),
+      bank_("atu", p.window_size, 1u << 4, register_bank::unmapped_policy::raz_wi) {
+    if (p_.num_ib < 1 || p_.num_ib > 256 || p_.num_ob < 1 || p_.num_ob > 256)
+        throw std::invalid_argument(owner_ + ": iATU window counts must be 1..256");
+    if (!is_pow2(p_.min_region_size) || p_.min_region_size < 0x1000 || p_.min_region_size > 0x10000)
+        throw std::invalid_argument(owner_ + ": CX_ATU_MIN_REGION_SIZE must be a power of two of 4 KB .. 64 KB");
+    if (p_.window_size == 0 || p_.window_size % 4)
+        throw std::invalid_argument(owner_ + ": iATU window size must be a non-zero multiple of 4");
+    bank_.set_owner(owner_);
+    for (unsigned i = 0; i < p_.num_ob; ++i) {
+        const std::uint64_t at = i * region_stride;
+        if (at + block_size > p_.window_size)
+            break;
+        ob_.push_back(std::make_unique<region>(*this, false, i, at, "OB" + std::to_string(i) + "."));
+    }
+    for (unsigned i = 0; i < p_.num_ib; ++i) {
+        const std::uint64_t at = i * region_stride + inbound_offset;
+        if (at + block_size > p_.window_size)
+            break;
+        ib_.push_back(std::make_unique<region>(*this, true, i, at, "IB" + std::to_string(i) + "."));
+    }
+}
+
+dwc_iatu::~dwc_iatu() = default;
+
+int dwc_iatu::inbound(unsigned func, unsigned bar, std::uint64_t bar_base, std::uint64_t bar_mask, std::uint64_t addr,
+                      const sc_core::sc_time& t, std::uint64_t& target) const {
+    const std::uint64_t low = p_.min_region_size - 1;
+    for (const auto& rp : ib_) {
+        const region& r = *rp;
+        if (!r.active(t))
+            continue;
+        const std::uint64_t c1 = r.ctrl1.get(), c2 = r.ctrl2.get();
+        if ((c1 & CTRL1_TYPE) != TYPE_MEM)
+            continue;
+        if ((c2 & CTRL2_FUNC_NUM_MATCH) && r.func() != func)
+            continue;
+        if (c2 & CTRL2_BAR_MODE) {
+            if (((c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT) != bar)
+                continue;
+            // The target's low log2(max(BAR size, min region size)) bits are not used in BAR-match mode.
+            target = (r.target() & ~(bar_mask | low)) + (addr - bar_base);
+            return static_cast<int>(r.index);
+        }
+        const std::uint64_t b = r.base();
+        if (addr < b || addr > r.limit_address())
+            continue;
+        target = r.target() + (addr - b);
+        return static_cast<int>(r.index);
+    }
+    return -1;
+}
+
+int dwc_iatu::outbound(std::uint64_t addr, const sc_core::sc_time& t, std::uint64_t& target, unsigned& func) const {
+    for (const auto& rp : ob_) {
+        const region& r = *rp;
+        if (!r.active(t) || (r.ctrl1.get() & CTRL1_TYPE) != TYPE_MEM)
+            continue;
+        const std::uint64_t b = r.base();
+        if (addr < b || addr > r.limit_address())
+            continue;
+        target = r.target() + (addr - b);
+        func = r.func();
+        return static_cast<int>(r.index);
+    }
+    return -1;
+}
+
+} // namespace dbvp::pcie::detail
