@@ -1,0 +1,328 @@
+#include "dbvp/fw/dwc_ep.h"
+
+#include "dbvp/fw/fdt.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace dbvp::fw {
+
+namespace {
+unsigned fls64(std::uint64_t v) {
+    unsigned n = 0;
+    while (v) {
+        ++n;
+        v >>= 1;
+    }
+    return n;
+}
+bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
+std::string hex(std::uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+} // namespace
+
+status dwc_ep_driver::probe(unsigned index) {
+    fdt_view dt(hal_.fdt());
+    int node = -1;
+    for (unsigned i = 0; i <= index; ++i) {
+        auto r = dt.find_compatible("snps,dw-pcie-ep", node);
+        if (!r)
+            return r.error();
+        node = r.value();
+    }
+    auto get = [&](const char* name, std::uint64_t& base, std::uint64_t* size) -> status {
+        auto r = dt.reg_by_name(node, name);
+        if (!r)
+            return r.error();
+        base = r->base;
+        if (size)
+            *size = r->size;
+        return {};
+    };
+    if (auto s = get("dbi", dbi_, nullptr); !s)
+        return s;
+    // Linux defaults: dbi2 = dbi + 4 KiB, atu = dbi + 3 MiB (4 KiB) when the platform does not name them.
+    if (!get("dbi2", dbi2_, nullptr))
+        dbi2_ = dbi_ + 0x1000;
+    if (!get("atu", atu_, &atu_size_)) {
+        atu_ = dbi_ + 0x300000;
+        atu_size_ = 0x1000;
+    }
+    if (auto s = get("app", app_, nullptr); !s)
+        return s;
+    if (auto s = get("addr_space", addr_space_, &addr_space_size_); !s)
+        return s;
+    int len = 0;
+    const void* mf = fdt_getprop(dt.blob(), node, "max-functions", &len);
+    num_functions_ = !mf ? 1 : len == 1 ? *static_cast<const std::uint8_t*>(mf) : dt.u32(node, "max-functions", 1);
+    if (num_functions_ == 0 || num_functions_ > 8)
+        return {errc::invalid_argument, "max-functions " + std::to_string(num_functions_) + " out of range 1..8"};
+    func_stride_ = dt.u64(node, "dbvp,func-dbi-stride", 0x10000);
+
+    version_ = dbi_read(0, dwc::VERSION_NUMBER);
+    detect_iatu();
+    if (!unrolled_)
+        return {errc::not_supported, "iATU viewport (legacy) mode is not supported by this driver"};
+    if (num_ib_ == 0 || num_ob_ == 0)
+        return {errc::no_device, "iATU probe found " + std::to_string(num_ib_) + " inbound and " +
+                                     std::to_string(num_ob_) + " outbound windows"};
+    ib_used_.assign(num_ib_, false);
+    ob_used_.assign(num_ob_, false);
+    bar_to_atu_.assign(num_functions_, {});
+    bar_size_.assign(num_functions_, {});
+    msi_window_.assign(num_functions_, 0);
+    msi_page_.assign(num_functions_, 0);
+    char line[160];
+    std::snprintf(line, sizeof line, "dwc-ep: iATU unroll %s, %u ob, %u ib, align %lluK, limit %lluG",
+                  unrolled_ ? "enabled" : "disabled", num_ob_, num_ib_,
+                  static_cast<unsigned long long>(align_ >> 10), static_cast<unsigned long long>((limit_ + 1) >> 30));
+    hal_.log(line);
+    return {};
+}
+
+void dwc_ep_driver::detect_iatu() {
+    unrolled_ = dbi_read(0, dwc::ATU_VIEWPORT) == 0xffffffffu;
+    if (!unrolled_)
+        return;
+    const unsigned max_region = static_cast<unsigned>(std::min<std::uint64_t>(atu_size_ / 512, 256));
+    auto count = [&](bool ib) {
+        unsigned n = 0;
+        for (; n < max_region; ++n) {
+            atu_write(ib, n, dwc::ATU_LOWER_TARGET, dwc::ATU_PROBE);
+            if (atu_read(ib, n, dwc::ATU_LOWER_TARGET) != dwc::ATU_PROBE)
+                break;
+        }
+        return n;
+    };
+    num_ob_ = count(false);
+    num_ib_ = count(true);
+    const bool dir_ib = num_ob_ == 0;
+    atu_write(dir_ib, 0, dwc::ATU_LIMIT, 0);
+    const std::uint32_t min = atu_read(dir_ib, 0, dwc::ATU_LIMIT);
+    align_ = 1ull << fls64(min);
+    std::uint64_t max = 0;
+    if (version_ >= 0x3436302a) { // 4.60a and later have UPPER_LIMIT
+        atu_write(dir_ib, 0, dwc::ATU_UPPER_LIMIT, 0xffffffffu);
+        max = atu_read(dir_ib, 0, dwc::ATU_UPPER_LIMIT);
+    }
+    limit_ = (max << 32) | 0xffffffffull;
+}
+
+std::uint32_t dwc_ep_driver::dbi_read(unsigned func, std::uint32_t off) { return hal_.read32(func_dbi(func) + off); }
+void dwc_ep_driver::dbi_write(unsigned func, std::uint32_t off, std::uint32_t v) { hal_.write32(func_dbi(func) + off, v); }
+void dwc_ep_driver::dbi2_write(unsigned func, std::uint32_t off, std::uint32_t v) {
+    hal_.write32(func_dbi2(func) + off, v);
+}
+void dwc_ep_driver::dbi_ro_wr(bool enable) {
+    std::uint32_t v = dbi_read(0, dwc::MISC_CONTROL_1);
+    v = enable ? (v | dwc::DBI_RO_WR_EN) : (v & ~dwc::DBI_RO_WR_EN);
+    dbi_write(0, dwc::MISC_CONTROL_1, v);
+}
+
+std::uint32_t dwc_ep_driver::atu_read(bool ib, unsigned idx, std::uint32_t reg) {
+    return hal_.read32(atu_ + dwc::atu_region(ib, idx) + reg);
+}
+void dwc_ep_driver::atu_write(bool ib, unsigned idx, std::uint32_t reg, std::uint32_t v) {
+    hal_.write32(atu_ + dwc::atu_region(ib, idx) + reg, v);
+}
+
+status dwc_ep_driver::wait_enabled(bool ib, unsigned idx) {
+    for (unsigned i = 0; i < dwc::ATU_ENABLE_RETRIES; ++i) {
+        if (atu_read(ib, idx, dwc::ATU_CTRL2) & dwc::ATU_ENABLE)
+            return {};
+        hal_.sleep_ns(dwc::ATU_ENABLE_WAIT_NS);
+    }
+    return {errc::timed_out, std::string(ib ? "Inbound" : "Outbound") + " iATU is not being enabled"};
+}
+
+status dwc_ep_driver::start_link(std::uint64_t timeout_ns) {
+    hal_.write32(app_ + dwc::APP_CTRL, hal_.read32(app_ + dwc::APP_CTRL) | dwc::APP_LTSSM_EN);
+    const std::uint64_t deadline = hal_.now_ns() + timeout_ns;
+    while (!link_up()) {
+        if (hal_.now_ns() >= deadline)
+            return {errc::timed_out, "link did not come up"};
+        hal_.sleep_ns(1000);
+    }
+    return {};
+}
+
+bool dwc_ep_driver::link_up() { return hal_.read32(app_ + dwc::APP_STATUS) & dwc::APP_LINK_UP; }
+
+status dwc_ep_driver::configure_bar(unsigned func, unsigned bar, std::uint64_t size, bar_flags flags) {
+    if (func >= num_functions_ || bar > 5)
+        return {errc::invalid_argument, "no BAR " + std::to_string(bar) + " on function " + std::to_string(func)};
+    if (flags.is64 && (bar & 1))
+        return {errc::invalid_argument, "DWC does not allow BAR pairs to overlap: 64-bit BAR" +
+                                            std::to_string(bar) + " must be even"};
+    if (size && (!is_pow2(size) || size < 128))
+        return {errc::invalid_argument, "BAR size " + hex(size) + " is not a power of two >= 128"};
+    if (!flags.is64 && size > (1ull << 32))
+        return {errc::invalid_argument, "BAR size " + hex(size) + " needs a 64-bit BAR"};
+    const std::uint32_t reg = dwc::CFG_BAR0 + 4 * bar;
+    dbi_ro_wr(true);
+    if (size == 0) {
+        dbi2_write(func, reg, 0);
+        dbi_write(func, reg, 0);
+    } else {
+        const std::uint32_t type = (flags.is64 ? dwc::BAR_MEM64 : 0) | (flags.prefetchable ? dwc::BAR_PREFETCH : 0);
+        dbi2_write(func, reg, static_cast<std::uint32_t>(size - 1));
+        dbi_write(func, reg, type);
+        if (flags.is64) {
+            dbi2_write(func, reg + 4, static_cast<std::uint32_t>((size - 1) >> 32));
+            dbi_write(func, reg + 4, 0);
+        }
+    }
+    dbi_ro_wr(false);
+    bar_size_[func][bar] = size;
+    return {};
+}
+
+status dwc_ep_driver::map_bar(unsigned func, unsigned bar, std::uint64_t phys, std::uint64_t size) {
+    if (func >= num_functions_ || bar > 5)
+        return {errc::invalid_argument, "no BAR " + std::to_string(bar) + " on function " + std::to_string(func)};
+    if (phys % align_ != 0 || (size && phys % size != 0))
+        return {errc::invalid_argument, "inbound target " + hex(phys) + " is not aligned to the iATU region size " +
+                                            hex(align_) + " and the BAR size " + hex(size)};
+    unsigned win;
+    if (bar_to_atu_[func][bar]) {
+        win = bar_to_atu_[func][bar] - 1;
+    } else {
+        win = num_ib_;
+        for (unsigned i = 0; i < num_ib_; ++i)
+            if (!ib_used_[i]) {
+                win = i;
+                break;
+            }
+        if (win == num_ib_)
+            return {errc::invalid_argument, "No free inbound window"};
+    }
+    atu_write(true, win, dwc::ATU_LOWER_TARGET, static_cast<std::uint32_t>(phys));
+    atu_write(true, win, dwc::ATU_UPPER_TARGET, static_cast<std::uint32_t>(phys >> 32));
+    atu_write(true, win, dwc::ATU_CTRL1, dwc::ATU_TYPE_MEM | dwc::atu_func_num(func));
+    atu_write(true, win, dwc::ATU_CTRL2,
+              dwc::ATU_ENABLE | dwc::ATU_FUNC_NUM_MATCH_EN | dwc::ATU_BAR_MODE_ENABLE | dwc::atu_bar(bar));
+    if (auto s = wait_enabled(true, win); !s)
+        return s;
+    ib_used_[win] = true;
+    bar_to_atu_[func][bar] = win + 1;
+    return {};
+}
+
+status dwc_ep_driver::unmap_bar(unsigned func, unsigned bar) {
+    if (func >= num_functions_ || bar > 5 || !bar_to_atu_[func][bar])
+        return {errc::invalid_argument, "BAR " + std::to_string(bar) + " of function " + std::to_string(func) +
+                                            " is not mapped"};
+    const unsigned win = bar_to_atu_[func][bar] - 1;
+    atu_write(true, win, dwc::ATU_CTRL2, 0);
+    ib_used_[win] = false;
+    bar_to_atu_[func][bar] = 0;
+    return {};
+}
+
+result<unsigned> dwc_ep_driver::map_outbound(unsigned func, std::uint64_t phys, std::uint64_t pci_addr,
+                                             std::uint64_t size) {
+    const std::uint64_t limit = phys + size - 1;
+    if (size == 0 || phys % align_ != 0 || pci_addr % align_ != 0 || (limit & ~limit_) != (phys & ~limit_))
+        return status(errc::invalid_argument, "outbound window " + hex(phys) + " -> " + hex(pci_addr) + " size " +
+                                                  hex(size) + " violates the iATU alignment " + hex(align_));
+    if (phys < addr_space_ || limit >= addr_space_ + addr_space_size_)
+        return status(errc::invalid_argument, "outbound window " + hex(phys) + " is outside addr_space");
+    unsigned win = num_ob_;
+    for (unsigned i = 0; i < num_ob_; ++i)
+        if (!ob_used_[i]) {
+            win = i;
+            break;
+        }
+    if (win == num_ob_)
+        return status(errc::no_space, "No free outbound window");
+    atu_write(false, win, dwc::ATU_LOWER_BASE, static_cast<std::uint32_t>(phys));
+    atu_write(false, win, dwc::ATU_UPPER_BASE, static_cast<std::uint32_t>(phys >> 32));
+    atu_write(false, win, dwc::ATU_LIMIT, static_cast<std::uint32_t>(limit));
+    if (version_ >= 0x3436302a)
+        atu_write(false, win, dwc::ATU_UPPER_LIMIT, static_cast<std::uint32_t>(limit >> 32));
+    atu_write(false, win, dwc::ATU_LOWER_TARGET, static_cast<std::uint32_t>(pci_addr));
+    atu_write(false, win, dwc::ATU_UPPER_TARGET, static_cast<std::uint32_t>(pci_addr >> 32));
+    std::uint32_t ctrl1 = dwc::ATU_TYPE_MEM | dwc::atu_func_num(func);
+    if ((limit >> 32) > (phys >> 32))
+        ctrl1 |= dwc::ATU_INCREASE_REGION_SIZE;
+    atu_write(false, win, dwc::ATU_CTRL1, ctrl1);
+    atu_write(false, win, dwc::ATU_CTRL2, dwc::ATU_ENABLE);
+    if (auto s = wait_enabled(false, win); !s)
+        return s;
+    ob_used_[win] = true;
+    return win;
+}
+
+void dwc_ep_driver::unmap_outbound(unsigned window) {
+    if (window >= num_ob_)
+        return;
+    atu_write(false, window, dwc::ATU_CTRL2, 0);
+    ob_used_[window] = false;
+}
+
+int dwc_ep_driver::find_cap(unsigned func, std::uint32_t id) {
+    unsigned ptr = dbi_read(func, dwc::CFG_CAP_PTR) & 0xfc;
+    for (unsigned guard = 0; ptr && guard < 48; ++guard) {
+        const std::uint32_t hdr = dbi_read(func, ptr);
+        if ((hdr & 0xff) == id)
+            return static_cast<int>(ptr);
+        ptr = (hdr >> 8) & 0xfc;
+    }
+    return -1;
+}
+
+status dwc_ep_driver::raise_msi(unsigned func, unsigned vector) {
+    if (func >= num_functions_)
+        return {errc::invalid_argument, "no function " + std::to_string(func)};
+    const int cap = find_cap(func, dwc::CAP_ID_MSI);
+    if (cap < 0)
+        return {errc::not_supported, "function " + std::to_string(func) + " has no MSI capability"};
+    const std::uint32_t ctrl = dbi_read(func, cap) >> 16;
+    if (!(ctrl & 1))
+        return {errc::invalid_argument, "MSI is not enabled by the host"};
+    const unsigned granted = 1u << ((ctrl >> 4) & 7);
+    if (vector == 0 || vector > granted)
+        return {errc::invalid_argument, "MSI vector " + std::to_string(vector) + " outside the " +
+                                            std::to_string(granted) + " the host granted"};
+    const bool is64 = ctrl & (1u << 7);
+    std::uint64_t addr = dbi_read(func, cap + 4);
+    if (is64)
+        addr |= static_cast<std::uint64_t>(dbi_read(func, cap + 8)) << 32;
+    const std::uint32_t data = dbi_read(func, cap + (is64 ? 0xc : 0x8)) & 0xffff;
+    const std::uint64_t page = addr & ~(align_ - 1);
+    const std::uint64_t window_phys = addr_space_ + func * align_;
+    if (!msi_window_[func] || msi_page_[func] != page) {
+        if (msi_window_[func])
+            unmap_outbound(msi_window_[func] - 1);
+        auto win = map_outbound(func, window_phys, page, align_);
+        if (!win)
+            return win.error();
+        msi_window_[func] = win.value() + 1;
+        msi_page_[func] = page;
+    }
+    bool ok = true;
+    hal_.write32(window_phys + (addr - page), data | (vector - 1), &ok);
+    if (!ok)
+        return {errc::io_error, "MSI write to " + hex(addr) + " failed"};
+    return {};
+}
+
+std::uint64_t dwc_ep_driver::bar_assigned(unsigned func, unsigned bar) {
+    if (func >= num_functions_ || bar > 5)
+        return 0;
+    const std::uint32_t lo = dbi_read(func, dwc::CFG_BAR0 + 4 * bar);
+    std::uint64_t addr = lo & ~0xfull;
+    if ((lo & 0x6) == dwc::BAR_MEM64 && bar < 5)
+        addr |= static_cast<std::uint64_t>(dbi_read(func, dwc::CFG_BAR0 + 4 * (bar + 1))) << 32;
+    return addr;
+}
+
+} // namespace dbvp::fw

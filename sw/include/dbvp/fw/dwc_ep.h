@@ -1,0 +1,141 @@
+// dbvp firmware — DesignWare PCIe endpoint controller core driver.
+//
+// Learns the controller the way Linux does: register windows from the platform description (reg-names dbi,
+// dbi2, atu, app, addr_space), and the iATU geometry by probing registers (never from model parameters):
+//   - unrolled iATU when PCIE_ATU_VIEWPORT (DBI 0x900) reads 0xFFFFFFFF;
+//   - window counts: write 0x11110000 to each region's LOWER_TARGET, stop at the first mismatching read-back;
+//   - alignment (CX_ATU_MIN_REGION_SIZE): write 0 to region 0's LIMIT, align = 1 << fls(read-back);
+//   - maximum region size: write all-ones to UPPER_LIMIT, limit = (read-back << 32) | 0xFFFFFFFF.
+// Then configures BARs (DBI2 masks + DBI type bits under DBI_RO_WR_EN), inbound BAR-match windows, outbound
+// windows and raises MSI through an outbound window onto the address in its MSI capability.
+#pragma once
+
+#include "dbvp/fw/hal.h"
+#include "dbvp/fw/status.h"
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace dbvp::fw {
+
+namespace dwc {
+// DBI (per-function configuration page)
+constexpr std::uint32_t CFG_VENDOR_DEVICE = 0x00;
+constexpr std::uint32_t CFG_COMMAND = 0x04;
+constexpr std::uint32_t CFG_BAR0 = 0x10;
+constexpr std::uint32_t CFG_CAP_PTR = 0x34;
+constexpr std::uint32_t CAP_ID_MSI = 0x05;
+constexpr std::uint32_t MISC_CONTROL_1 = 0x8bc;
+constexpr std::uint32_t DBI_RO_WR_EN = 1u << 0;
+constexpr std::uint32_t VERSION_NUMBER = 0x8f8;
+constexpr std::uint32_t VERSION_TYPE = 0x8fc;
+constexpr std::uint32_t ATU_VIEWPORT = 0x900;
+// BAR type bits
+constexpr std::uint32_t BAR_MEM64 = 0x4;
+constexpr std::uint32_t BAR_PREFETCH = 0x8;
+// iATU (unrolled)
+constexpr std::uint64_t atu_region(bool inbound, unsigned index) {
+    return (static_cast<std::uint64_t>(index) << 9) | (inbound ? 0x100 : 0);
+}
+constexpr std::uint32_t ATU_CTRL1 = 0x00;
+constexpr std::uint32_t ATU_CTRL2 = 0x04;
+constexpr std::uint32_t ATU_LOWER_BASE = 0x08;
+constexpr std::uint32_t ATU_UPPER_BASE = 0x0c;
+constexpr std::uint32_t ATU_LIMIT = 0x10;
+constexpr std::uint32_t ATU_LOWER_TARGET = 0x14;
+constexpr std::uint32_t ATU_UPPER_TARGET = 0x18;
+constexpr std::uint32_t ATU_UPPER_LIMIT = 0x20;
+constexpr std::uint32_t ATU_TYPE_MEM = 0x0;
+constexpr std::uint32_t ATU_INCREASE_REGION_SIZE = 1u << 13;
+constexpr std::uint32_t atu_func_num(unsigned fn) { return fn << 20; }
+constexpr std::uint32_t ATU_ENABLE = 1u << 31;
+constexpr std::uint32_t ATU_BAR_MODE_ENABLE = 1u << 30;
+constexpr std::uint32_t ATU_FUNC_NUM_MATCH_EN = 1u << 19;
+constexpr std::uint32_t atu_bar(unsigned bar) { return bar << 8; }
+constexpr std::uint32_t ATU_PROBE = 0x11110000;
+constexpr unsigned ATU_ENABLE_RETRIES = 5;
+constexpr std::uint64_t ATU_ENABLE_WAIT_NS = 9000000; // 9 ms between polls
+// App glue
+constexpr std::uint32_t APP_CTRL = 0x0;
+constexpr std::uint32_t APP_LTSSM_EN = 1u << 0;
+constexpr std::uint32_t APP_STATUS = 0x4;
+constexpr std::uint32_t APP_LINK_UP = 1u << 0;
+} // namespace dwc
+
+struct bar_flags {
+    bool is64 = false;
+    bool prefetchable = false;
+};
+
+class dwc_ep_driver {
+public:
+    explicit dwc_ep_driver(hal& h) : hal_(h) {}
+
+    /// Find the controller in the platform description and detect the iATU. `index` selects among several
+    /// controllers compatible with "snps,dw-pcie-ep".
+    status probe(unsigned index = 0);
+
+    // What probing found.
+    bool unrolled() const { return unrolled_; }
+    unsigned num_ib_windows() const { return num_ib_; }
+    unsigned num_ob_windows() const { return num_ob_; }
+    std::uint64_t region_align() const { return align_; }
+    std::uint64_t region_limit() const { return limit_; }
+    std::uint32_t version() const { return version_; }
+    unsigned num_functions() const { return num_functions_; }
+    std::uint64_t dbi_base() const { return dbi_; }
+    std::uint64_t atu_base() const { return atu_; }
+    std::uint64_t addr_space_base() const { return addr_space_; }
+    std::uint64_t addr_space_size() const { return addr_space_size_; }
+
+    /// Register access helpers (function f's DBI / DBI2 page).
+    std::uint32_t dbi_read(unsigned func, std::uint32_t off);
+    void dbi_write(unsigned func, std::uint32_t off, std::uint32_t v);
+    void dbi2_write(unsigned func, std::uint32_t off, std::uint32_t v);
+    void dbi_ro_wr(bool enable);
+
+    /// Link training: set LTSSM enable, wait for link up.
+    status start_link(std::uint64_t timeout_ns);
+    bool link_up();
+
+    /// Size and type of a BAR as the host will see it (before enumeration). size 0 disables the BAR.
+    status configure_bar(unsigned func, unsigned bar, std::uint64_t size, bar_flags flags);
+    /// BAR-match inbound window: host accesses to BAR `bar` of `func` reach CPU address `phys`.
+    status map_bar(unsigned func, unsigned bar, std::uint64_t phys, std::uint64_t size);
+    status unmap_bar(unsigned func, unsigned bar);
+    /// Outbound window: CPU address `phys` (inside addr_space) reaches PCIe address `pci_addr`.
+    result<unsigned> map_outbound(unsigned func, std::uint64_t phys, std::uint64_t pci_addr, std::uint64_t size);
+    void unmap_outbound(unsigned window);
+    /// Raise MSI vector `vector` (1-based) of `func` to the host, as programmed by the host in the MSI capability.
+    status raise_msi(unsigned func, unsigned vector);
+    /// Host-assigned address of a BAR, read back from the configuration space (0 = not assigned).
+    std::uint64_t bar_assigned(unsigned func, unsigned bar);
+
+private:
+    std::uint64_t func_dbi(unsigned func) const { return dbi_ + func * func_stride_; }
+    std::uint64_t func_dbi2(unsigned func) const { return dbi2_ + func * func_stride_; }
+    std::uint32_t atu_read(bool ib, unsigned idx, std::uint32_t reg);
+    void atu_write(bool ib, unsigned idx, std::uint32_t reg, std::uint32_t v);
+    status wait_enabled(bool ib, unsigned idx);
+    void detect_iatu();
+    int find_cap(unsigned func, std::uint32_t id);
+
+    hal& hal_;
+    std::uint64_t dbi_ = 0, dbi2_ = 0, atu_ = 0, atu_size_ = 0, app_ = 0, addr_space_ = 0, addr_space_size_ = 0;
+    std::uint64_t func_stride_ = 0;
+    unsigned num_functions_ = 1;
+    bool unrolled_ = false;
+    unsigned num_ib_ = 0, num_ob_ = 0;
+    std::uint64_t align_ = 0, limit_ = 0;
+    std::uint32_t version_ = 0;
+    std::vector<bool> ib_used_, ob_used_;
+    // Per function: BAR -> inbound window + 1 (0 = none), as the Linux DWC driver keeps it.
+    std::vector<std::array<unsigned, 6>> bar_to_atu_;
+    std::vector<std::array<std::uint64_t, 6>> bar_size_;
+    // Outbound window kept mapped for MSI (per function): window + 1 and the PCIe page it maps.
+    std::vector<unsigned> msi_window_;
+    std::vector<std::uint64_t> msi_page_;
+};
+
+} // namespace dbvp::fw

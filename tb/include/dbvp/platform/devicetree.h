@@ -1,0 +1,112 @@
+// dbvp platform — validated reading of the platform description (a flattened device tree).
+//
+// The platform builder reads every node through a dt_node. Each property it reads is checked (present when
+// required, right number of cells, inside its documented range) and marked as consumed; finish() then rejects
+// any property or child node the builder did not read, so a typo in a property name is an error, not a silent
+// default. Every error is a config_error naming the file, the node path and the property.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dbvp::platform {
+
+class config_error : public std::runtime_error {
+public:
+    config_error(const std::string& file, const std::string& node, const std::string& property,
+                 const std::string& problem);
+    const std::string& file() const { return file_; }
+    const std::string& node() const { return node_; }
+    const std::string& property() const { return property_; }
+
+private:
+    std::string file_, node_, property_;
+};
+
+class device_tree;
+
+struct dt_range {
+    std::uint64_t base = 0, size = 0;
+};
+
+class dt_node {
+public:
+    dt_node(const device_tree& dt, int offset);
+
+    std::string path() const;
+    std::string name() const;
+    int offset() const { return offset_; }
+    bool valid() const { return offset_ >= 0; }
+
+    bool has(const char* prop) const;
+    /// Mark a property as read without interpreting it (e.g. "compatible" that the caller checked).
+    void consume(const char* prop);
+
+    std::uint32_t u32(const char* prop, std::uint32_t fallback, std::uint32_t min, std::uint32_t max);
+    std::uint32_t u32_required(const char* prop, std::uint32_t min, std::uint32_t max);
+    /// One or two cells.
+    std::uint64_t u64(const char* prop, std::uint64_t fallback, std::uint64_t min, std::uint64_t max);
+    /// A power of two inside [min, max].
+    std::uint64_t pow2(const char* prop, std::uint64_t fallback, std::uint64_t min, std::uint64_t max);
+    bool flag(const char* prop);
+    std::string str(const char* prop, const std::string& fallback, const std::vector<std::string>& allowed = {});
+    /// An address/size pair with (#address-cells, #size-cells) of the parent (`cells_from_self` false) or of the
+    /// node itself (for properties like windows described in its own cells).
+    dt_range range(const char* prop, bool cells_from_self = false);
+    std::optional<dt_range> optional_range(const char* prop, bool cells_from_self = false);
+    /// reg entry `index`, or the one named in reg-names.
+    dt_range reg(unsigned index);
+    dt_range reg(const char* name);
+    std::optional<dt_range> optional_reg(const char* name);
+    std::vector<std::string> strings(const char* prop);
+    bool compatible_with(const char* compat) const;
+
+    /// Child node by name; required throws when missing.
+    std::optional<dt_node> child(const char* name);
+    dt_node child_required(const char* name);
+    std::vector<dt_node> children();
+    void consume_child(const dt_node& c);
+
+    /// Reject unknown properties and unread child nodes.
+    void finish() const;
+
+    [[noreturn]] void fail(const char* prop, const std::string& problem) const;
+
+private:
+    const void* raw(const char* prop, int& len) const;
+    int cells(bool address, bool self) const;
+
+    const device_tree* dt_;
+    int offset_;
+    std::set<std::string> consumed_;
+    std::set<int> children_;
+};
+
+class device_tree {
+public:
+    /// Load a .dtb (or a .dts, compiled with dtc). Throws config_error.
+    static device_tree load(const std::string& file);
+    device_tree(std::string file, std::vector<char> blob);
+
+    const std::string& file() const { return file_; }
+    const void* blob() const { return blob_.data(); }
+    std::size_t size() const { return blob_.size(); }
+    dt_node root() const;
+    std::optional<dt_node> find(const char* path) const;
+
+    /// Apply an override "node/path/property=value" before building. value: decimal or 0x hex numbers separated
+    /// by spaces (cells; a number above 32 bits is written as two cells), or "quoted" / bare text for strings.
+    void set_property(const std::string& assignment);
+
+private:
+    std::string file_;
+    std::vector<char> blob_;
+};
+
+} // namespace dbvp::platform

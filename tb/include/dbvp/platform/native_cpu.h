@@ -1,0 +1,106 @@
+// dbvp platform — the endpoint CPU: runs native C++ firmware in a SystemC thread.
+//
+// The firmware (a function taking dbvp::fw::hal&) runs in the CPU's SC_THREAD and reaches hardware only through
+// the HAL this CPU implements: MMIO becomes TLM accesses on `bus` (temporal decoupling through a dbvp::master),
+// time is the CPU's local time, and interrupts arrive on irq_sink inputs (input number = interrupt number).
+//
+// Interrupts are taken between firmware steps: at every HAL call the CPU runs the handlers of each interrupt
+// that is pending at its local time (level: line high; edge: latched since last taken), lowest number first,
+// each after irq_entry cycles. Handlers never nest. When the firmware function returns, the CPU keeps serving
+// interrupts (an idle loop), so handlers registered by the firmware keep working.
+//
+// Timing parameters: clock, mmio_cycles (issue cost of each MMIO access, on top of what the bus annotates),
+// irq_entry (cycles from taking an interrupt to its handler).
+#pragma once
+
+#include "dbvp/core/clocked.h"
+#include "dbvp/core/irq.h"
+#include "dbvp/core/master.h"
+#include "dbvp/fw/hal.h"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <systemc>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <vector>
+
+namespace dbvp::platform {
+
+class native_cpu : public sc_core::sc_module, public clocked, public irq_sink, public fw::hal {
+public:
+    struct params {
+        std::uint64_t clock_hz = 1000000000;
+        unsigned mmio_cycles = 1;
+        unsigned irq_entry = 50;
+        unsigned num_irqs = 1024;
+    };
+    using firmware = std::function<void(fw::hal&)>;
+
+    tlm_utils::simple_initiator_socket<native_cpu> bus;
+
+    native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt);
+
+    void set_firmware(firmware fw) { fw_ = std::move(fw); }
+    /// Lines the firmware printed through hal::log(), in order.
+    const std::vector<std::string>& console() const { return console_; }
+    /// Echo firmware log lines to stdout as they come.
+    void set_echo(bool on) { echo_ = on; }
+    bool firmware_done() const { return done_; }
+    std::uint64_t bus_errors() const { return bus_errors_; }
+    std::uint64_t irqs_taken() const { return irqs_taken_; }
+
+    // irq_sink
+    void irq_level(unsigned input, bool level, const sc_core::sc_time& offset) override;
+    void irq_edge(unsigned input, const sc_core::sc_time& offset) override;
+
+    // fw::hal
+    std::uint32_t read32(std::uint64_t addr, bool* ok) override;
+    void write32(std::uint64_t addr, std::uint32_t value, bool* ok) override;
+    std::uint64_t read64(std::uint64_t addr, bool* ok) override;
+    void write64(std::uint64_t addr, std::uint64_t value, bool* ok) override;
+    fw::result<fw::irq_handle> request_irq(unsigned irq, fw::irq_handler handler, unsigned flags,
+                                           const char* name) override;
+    void free_irq(fw::irq_handle handle) override;
+    std::uint64_t now_ns() override;
+    void sleep_ns(std::uint64_t ns) override;
+    bool wait_for_interrupt(std::uint64_t timeout_ns) override;
+    const void* fdt() const override { return fdt_; }
+    void log(const char* text) override;
+
+private:
+    struct line {
+        bool level = false;
+        bool edge = false;                 // latched edge not yet taken
+        sc_core::sc_time since;            // absolute time the current level/edge became visible
+    };
+    struct action {
+        fw::irq_handle handle;
+        unsigned irq;
+        unsigned flags;
+        fw::irq_handler fn;
+        std::string name;
+    };
+
+    void run();
+    bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
+    /// Run handlers of interrupts pending at the local time; true if any ran.
+    bool service();
+    bool pending_any(sc_core::sc_time* earliest) const;
+
+    params p_;
+    const void* fdt_;
+    master master_;
+    firmware fw_;
+    std::vector<line> lines_;
+    std::vector<action> actions_;
+    fw::irq_handle next_handle_ = 1;
+    bool in_irq_ = false;
+    bool done_ = false;
+    bool echo_ = false;
+    sc_core::sc_event irq_ev_;
+    std::vector<std::string> console_;
+    std::uint64_t bus_errors_ = 0, irqs_taken_ = 0;
+};
+
+} // namespace dbvp::platform

@@ -1,0 +1,405 @@
+#include "dbvp/platform/devicetree.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace dbvp::platform {
+
+namespace {
+std::string hex(std::uint64_t v) {
+    char b[24];
+    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
+    return b;
+}
+std::uint64_t be_cells(const void* p, int n) {
+    std::uint64_t v = 0;
+    const auto* c = static_cast<const fdt32_t*>(p);
+    for (int i = 0; i < n; ++i)
+        v = (v << 32) | fdt32_to_cpu(c[i]);
+    return v;
+}
+const std::set<std::string>& standard_properties() {
+    static const std::set<std::string> s{"compatible", "name",         "phandle",        "linux,phandle",
+                                         "status",     "#address-cells", "#size-cells", "ranges",
+                                         "model",      "device_type",  "interrupt-parent", "dbvp,description"};
+    return s;
+}
+} // namespace
+
+config_error::config_error(const std::string& file, const std::string& node, const std::string& property,
+                           const std::string& problem)
+    : std::runtime_error(file + ": node " + (node.empty() ? "/" : node) +
+                         (property.empty() ? "" : ": property " + property) + ": " + problem),
+      file_(file), node_(node), property_(property) {}
+
+// ---- device_tree ----------------------------------------------------------------------------------------------
+
+device_tree::device_tree(std::string file, std::vector<char> blob) : file_(std::move(file)), blob_(std::move(blob)) {
+    if (blob_.size() < sizeof(fdt_header) || fdt_check_header(blob_.data()) != 0)
+        throw config_error(file_, "", "", "not a valid flattened device tree");
+    const std::size_t total = fdt_totalsize(blob_.data());
+    if (total > blob_.size())
+        throw config_error(file_, "", "", "truncated device tree blob");
+    // Room for overrides.
+    std::vector<char> roomy(total + 64 * 1024);
+    if (fdt_open_into(blob_.data(), roomy.data(), static_cast<int>(roomy.size())) != 0)
+        throw config_error(file_, "", "", "cannot open device tree blob");
+    blob_ = std::move(roomy);
+}
+
+device_tree device_tree::load(const std::string& file) {
+    const bool is_source = file.size() > 4 && file.compare(file.size() - 4, 4, ".dts") == 0;
+    std::string path = file;
+    std::string tmp;
+    if (is_source) {
+        char name[] = "/tmp/dbvp-dtb-XXXXXX";
+        const int fd = mkstemp(name);
+        if (fd < 0)
+            throw config_error(file, "", "", std::string("cannot create a temporary file: ") + std::strerror(errno));
+        close(fd);
+        tmp = name;
+        const std::string cmd = "dtc -q -I dts -O dtb -o '" + tmp + "' '" + file + "' 2>&1";
+        FILE* pipe = popen(cmd.c_str(), "r");
+        std::string out;
+        if (pipe) {
+            char buf[256];
+            while (std::fgets(buf, sizeof buf, pipe))
+                out += buf;
+        }
+        const int rc = pipe ? pclose(pipe) : -1;
+        if (rc != 0) {
+            std::remove(tmp.c_str());
+            throw config_error(file, "", "", "dtc failed: " + (out.empty() ? std::string("is dtc installed?") : out));
+        }
+        path = tmp;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        if (!tmp.empty())
+            std::remove(tmp.c_str());
+        throw config_error(file, "", "", "cannot open file");
+    }
+    std::vector<char> blob((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!tmp.empty())
+        std::remove(tmp.c_str());
+    return device_tree(file, std::move(blob));
+}
+
+dt_node device_tree::root() const { return dt_node(*this, 0); }
+
+std::optional<dt_node> device_tree::find(const char* path) const {
+    const int off = fdt_path_offset(blob_.data(), path);
+    if (off < 0)
+        return std::nullopt;
+    return dt_node(*this, off);
+}
+
+void device_tree::set_property(const std::string& assignment) {
+    const auto eq = assignment.find('=');
+    const auto slash = assignment.rfind('/', eq);
+    if (eq == std::string::npos || slash == std::string::npos)
+        throw config_error(file_, "", assignment, "override must look like node/path/property=value");
+    std::string node = assignment.substr(0, slash);
+    if (node.empty() || node[0] != '/')
+        node = "/" + node;
+    const std::string prop = assignment.substr(slash + 1, eq - slash - 1);
+    const std::string value = assignment.substr(eq + 1);
+    const int off = fdt_path_offset(blob_.data(), node.c_str());
+    if (off < 0)
+        throw config_error(file_, node, prop, "override names a node that does not exist");
+    if (prop.empty())
+        throw config_error(file_, node, prop, "override has no property name");
+    // Numbers -> cells; anything else -> string.
+    std::istringstream ss(value);
+    std::vector<fdt32_t> cells;
+    std::string tok;
+    bool numeric = !value.empty();
+    while (numeric && ss >> tok) {
+        char* end = nullptr;
+        errno = 0;
+        const unsigned long long v = std::strtoull(tok.c_str(), &end, 0);
+        if (errno || !end || *end) {
+            numeric = false;
+            break;
+        }
+        if (v > 0xffffffffull)
+            cells.push_back(cpu_to_fdt32(static_cast<std::uint32_t>(v >> 32)));
+        cells.push_back(cpu_to_fdt32(static_cast<std::uint32_t>(v)));
+    }
+    int rc;
+    if (numeric && !cells.empty()) {
+        rc = fdt_setprop(blob_.data(), off, prop.c_str(), cells.data(), static_cast<int>(cells.size() * 4));
+    } else {
+        std::string s = value;
+        if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
+            s = s.substr(1, s.size() - 2);
+        rc = fdt_setprop_string(blob_.data(), off, prop.c_str(), s.c_str());
+    }
+    if (rc != 0)
+        throw config_error(file_, node, prop, std::string("cannot apply override: ") + fdt_strerror(rc));
+}
+
+// ---- dt_node --------------------------------------------------------------------------------------------------
+
+dt_node::dt_node(const device_tree& dt, int offset) : dt_(&dt), offset_(offset) {}
+
+std::string dt_node::path() const {
+    char p[512];
+    if (fdt_get_path(dt_->blob(), offset_, p, sizeof p) < 0)
+        return "?";
+    return p;
+}
+
+std::string dt_node::name() const {
+    const char* n = fdt_get_name(dt_->blob(), offset_, nullptr);
+    return n ? n : "";
+}
+
+void dt_node::fail(const char* prop, const std::string& problem) const {
+    throw config_error(dt_->file(), path(), prop ? prop : "", problem);
+}
+
+const void* dt_node::raw(const char* prop, int& len) const {
+    len = 0;
+    return fdt_getprop(dt_->blob(), offset_, prop, &len);
+}
+
+bool dt_node::has(const char* prop) const {
+    int len;
+    return raw(prop, len) != nullptr;
+}
+
+void dt_node::consume(const char* prop) { consumed_.insert(prop); }
+
+bool dt_node::compatible_with(const char* compat) const {
+    return fdt_node_check_compatible(dt_->blob(), offset_, compat) == 0;
+}
+
+std::uint32_t dt_node::u32(const char* prop, std::uint32_t fallback, std::uint32_t min, std::uint32_t max) {
+    consumed_.insert(prop);
+    int len;
+    const void* p = raw(prop, len);
+    if (!p)
+        return fallback;
+    std::uint64_t v;
+    if (len == 4)
+        v = be_cells(p, 1);
+    else if (len == 1) // /bits/ 8 values, as Linux uses for max-functions
+        v = *static_cast<const std::uint8_t*>(p);
+    else
+        fail(prop, "expected one cell, found " + std::to_string(len) + " bytes");
+    if (v < min || v > max)
+        fail(prop, "value " + std::to_string(v) + " outside the accepted range " + std::to_string(min) + ".." +
+                       std::to_string(max));
+    return static_cast<std::uint32_t>(v);
+}
+
+std::uint32_t dt_node::u32_required(const char* prop, std::uint32_t min, std::uint32_t max) {
+    if (!has(prop))
+        fail(prop, "required property is missing");
+    return u32(prop, 0, min, max);
+}
+
+std::uint64_t dt_node::u64(const char* prop, std::uint64_t fallback, std::uint64_t min, std::uint64_t max) {
+    consumed_.insert(prop);
+    int len;
+    const void* p = raw(prop, len);
+    if (!p)
+        return fallback;
+    if (len != 4 && len != 8)
+        fail(prop, "expected one or two cells, found " + std::to_string(len) + " bytes");
+    const std::uint64_t v = be_cells(p, len / 4);
+    if (v < min || v > max)
+        fail(prop, "value " + hex(v) + " outside the accepted range " + hex(min) + ".." + hex(max));
+    return v;
+}
+
+std::uint64_t dt_node::pow2(const char* prop, std::uint64_t fallback, std::uint64_t min, std::uint64_t max) {
+    const std::uint64_t v = u64(prop, fallback, min, max);
+    if (v & (v - 1))
+        fail(prop, "value " + hex(v) + " is not a power of two (accepted: powers of two from " + hex(min) + " to " +
+                       hex(max) + ")");
+    return v;
+}
+
+bool dt_node::flag(const char* prop) {
+    consumed_.insert(prop);
+    int len;
+    const void* p = raw(prop, len);
+    if (p && len != 0)
+        fail(prop, "a flag property takes no value");
+    return p != nullptr;
+}
+
+std::string dt_node::str(const char* prop, const std::string& fallback, const std::vector<std::string>& allowed) {
+    consumed_.insert(prop);
+    int len;
+    const char* p = static_cast<const char*>(raw(prop, len));
+    if (!p)
+        return fallback;
+    if (len == 0 || p[len - 1] != '\0' || std::strlen(p) + 1 != static_cast<std::size_t>(len))
+        fail(prop, "expected one string");
+    std::string s(p);
+    if (!allowed.empty()) {
+        bool ok = false;
+        std::string list;
+        for (const auto& a : allowed) {
+            ok = ok || a == s;
+            list += (list.empty() ? "" : ", ") + a;
+        }
+        if (!ok)
+            fail(prop, "\"" + s + "\" is not one of: " + list);
+    }
+    return s;
+}
+
+std::vector<std::string> dt_node::strings(const char* prop) {
+    consumed_.insert(prop);
+    std::vector<std::string> out;
+    int len;
+    const char* p = static_cast<const char*>(raw(prop, len));
+    if (!p)
+        return out;
+    if (len == 0 || p[len - 1] != '\0')
+        fail(prop, "expected a list of strings");
+    for (int i = 0; i < len;) {
+        out.emplace_back(p + i);
+        i += static_cast<int>(out.back().size()) + 1;
+    }
+    return out;
+}
+
+int dt_node::cells(bool address, bool self) const {
+    int node = offset_;
+    if (!self) {
+        node = fdt_parent_offset(dt_->blob(), offset_);
+        if (node < 0)
+            node = 0;
+    }
+    const int n = address ? fdt_address_cells(dt_->blob(), node) : fdt_size_cells(dt_->blob(), node);
+    if (n < 0 || n > 2)
+        throw config_error(dt_->file(), path(), address ? "#address-cells" : "#size-cells",
+                           "must be 1 or 2 (or 0 for sizes)");
+    return n;
+}
+
+std::optional<dt_range> dt_node::optional_range(const char* prop, bool cells_from_self) {
+    consumed_.insert(prop);
+    int len;
+    const void* p = raw(prop, len);
+    if (!p)
+        return std::nullopt;
+    const int ac = cells(true, cells_from_self), sc = cells(false, cells_from_self);
+    if (len != (ac + sc) * 4)
+        fail(prop, "expected " + std::to_string(ac) + " address and " + std::to_string(sc) + " size cells (" +
+                       std::to_string((ac + sc) * 4) + " bytes), found " + std::to_string(len) + " bytes");
+    const auto* c = static_cast<const fdt32_t*>(p);
+    dt_range r{be_cells(c, ac), be_cells(c + ac, sc)};
+    if (r.size == 0)
+        fail(prop, "size must not be zero");
+    if (r.base + (r.size - 1) < r.base)
+        fail(prop, "range wraps around the address space");
+    return r;
+}
+
+dt_range dt_node::range(const char* prop, bool cells_from_self) {
+    auto r = optional_range(prop, cells_from_self);
+    if (!r)
+        fail(prop, "required property is missing");
+    return *r;
+}
+
+dt_range dt_node::reg(unsigned index) {
+    consumed_.insert("reg");
+    int len;
+    const void* p = raw("reg", len);
+    if (!p)
+        fail("reg", "required property is missing");
+    const int ac = cells(true, false), sc = cells(false, false);
+    const int entry = (ac + sc) * 4;
+    if (entry == 0 || len % entry != 0)
+        fail("reg", "length " + std::to_string(len) + " bytes is not a multiple of " + std::to_string(ac) +
+                        " address + " + std::to_string(sc) + " size cells");
+    if (static_cast<int>(index) >= len / entry)
+        fail("reg", "entry " + std::to_string(index) + " is missing (" + std::to_string(len / entry) + " entries)");
+    const auto* c = static_cast<const fdt32_t*>(p) + index * (ac + sc);
+    dt_range r{be_cells(c, ac), be_cells(c + ac, sc)};
+    if (r.size == 0)
+        fail("reg", "entry " + std::to_string(index) + " has size zero");
+    return r;
+}
+
+std::optional<dt_range> dt_node::optional_reg(const char* name) {
+    consumed_.insert("reg-names");
+    const int idx = fdt_stringlist_search(dt_->blob(), offset_, "reg-names", name);
+    if (idx < 0)
+        return std::nullopt;
+    return reg(static_cast<unsigned>(idx));
+}
+
+dt_range dt_node::reg(const char* name) {
+    auto r = optional_reg(name);
+    if (!r)
+        fail("reg-names", std::string("no reg entry named \"") + name + "\"");
+    return *r;
+}
+
+std::optional<dt_node> dt_node::child(const char* name) {
+    const int off = fdt_subnode_offset(dt_->blob(), offset_, name);
+    if (off < 0)
+        return std::nullopt;
+    children_.insert(off);
+    return dt_node(*dt_, off);
+}
+
+dt_node dt_node::child_required(const char* name) {
+    auto c = child(name);
+    if (!c)
+        throw config_error(dt_->file(), path() == "/" ? "/" + std::string(name) : path() + "/" + name, "",
+                           "required node is missing");
+    return *c;
+}
+
+std::vector<dt_node> dt_node::children() {
+    std::vector<dt_node> out;
+    int off;
+    fdt_for_each_subnode(off, dt_->blob(), offset_) {
+        out.emplace_back(*dt_, off);
+    }
+    return out;
+}
+
+void dt_node::consume_child(const dt_node& c) { children_.insert(c.offset()); }
+
+void dt_node::finish() const {
+    int prop;
+    fdt_for_each_property_offset(prop, dt_->blob(), offset_) {
+        const char* name = nullptr;
+        int len = 0;
+        if (!fdt_getprop_by_offset(dt_->blob(), prop, &name, &len) || !name)
+            continue;
+        if (!consumed_.count(name) && !standard_properties().count(name))
+            fail(name, "unknown property");
+    }
+    int off;
+    fdt_for_each_subnode(off, dt_->blob(), offset_) {
+        if (!children_.count(off)) {
+            const char* n = fdt_get_name(dt_->blob(), off, nullptr);
+            throw config_error(dt_->file(), path() == "/" ? "/" + std::string(n) : path() + "/" + n, "",
+                               "unknown node");
+        }
+    }
+}
+
+} // namespace dbvp::platform

@@ -1,0 +1,205 @@
+#include "dbvp/platform/native_cpu.h"
+
+#include "dbvp/core/report.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+namespace dbvp::platform {
+
+using sc_core::sc_time;
+
+native_cpu::native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt)
+    : sc_module(name), clocked(p.clock_hz), bus("bus"), p_(p), fdt_(fdt), master_(bus), lines_(p.num_irqs) {
+    SC_HAS_PROCESS(native_cpu);
+    SC_THREAD(run);
+}
+
+void native_cpu::run() {
+    if (fw_)
+        fw_(*this);
+    done_ = true;
+    // Idle loop: keep serving interrupts for the handlers the firmware left registered.
+    for (;;) {
+        master_.sync();
+        if (!service())
+            wait(irq_ev_);
+    }
+}
+
+void native_cpu::irq_level(unsigned input, bool level, const sc_time& offset) {
+    if (input >= lines_.size())
+        return;
+    line& l = lines_[input];
+    if (l.level == level)
+        return;
+    l.level = level;
+    l.since = sc_core::sc_time_stamp() + offset;
+    if (level)
+        irq_ev_.notify(offset);
+}
+
+void native_cpu::irq_edge(unsigned input, const sc_time& offset) {
+    if (input >= lines_.size())
+        return;
+    line& l = lines_[input];
+    if (!l.edge)
+        l.since = sc_core::sc_time_stamp() + offset;
+    l.edge = true;
+    irq_ev_.notify(offset);
+}
+
+bool native_cpu::pending_any(sc_time* earliest) const {
+    bool any = false;
+    for (const line& l : lines_) {
+        if (!(l.level || l.edge))
+            continue;
+        if (earliest && (!any || l.since < *earliest))
+            *earliest = l.since;
+        any = true;
+    }
+    return any;
+}
+
+bool native_cpu::service() {
+    if (in_irq_)
+        return false;
+    bool ran = false;
+    const sc_time now = master_.now();
+    for (unsigned irq = 0; irq < lines_.size(); ++irq) {
+        line& l = lines_[irq];
+        if (!(l.level || l.edge) || l.since > now)
+            continue;
+        l.edge = false;
+        in_irq_ = true;
+        master_.consume(cycles(p_.irq_entry));
+        ++irqs_taken_;
+        bool handled = false;
+        for (std::size_t i = 0; i < actions_.size(); ++i) {
+            if (actions_[i].irq != irq)
+                continue;
+            auto fn = actions_[i].fn; // the handler may free itself
+            fn(irq);
+            handled = true;
+        }
+        in_irq_ = false;
+        ran = true;
+        if (!handled && l.level) {
+            guest_warning(*this, "interrupt %u is asserted but no handler is registered; masking it", irq);
+            l.level = false;
+        }
+    }
+    return ran;
+}
+
+bool native_cpu::access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len) {
+    service();
+    master_.consume(cycles(p_.mmio_cycles));
+    const auto rsp = master_.access(cmd, addr, data, len, nullptr);
+    if (rsp != tlm::TLM_OK_RESPONSE) {
+        ++bus_errors_;
+        return false;
+    }
+    return true;
+}
+
+std::uint32_t native_cpu::read32(std::uint64_t addr, bool* ok) {
+    std::uint32_t v = 0;
+    const bool good = access(tlm::TLM_READ_COMMAND, addr, &v, 4);
+    if (ok)
+        *ok = good;
+    return good ? v : 0xffffffffu;
+}
+
+void native_cpu::write32(std::uint64_t addr, std::uint32_t value, bool* ok) {
+    const bool good = access(tlm::TLM_WRITE_COMMAND, addr, &value, 4);
+    if (ok)
+        *ok = good;
+}
+
+std::uint64_t native_cpu::read64(std::uint64_t addr, bool* ok) {
+    std::uint64_t v = 0;
+    const bool good = access(tlm::TLM_READ_COMMAND, addr, &v, 8);
+    if (ok)
+        *ok = good;
+    return good ? v : ~0ull;
+}
+
+void native_cpu::write64(std::uint64_t addr, std::uint64_t value, bool* ok) {
+    const bool good = access(tlm::TLM_WRITE_COMMAND, addr, &value, 8);
+    if (ok)
+        *ok = good;
+}
+
+fw::result<fw::irq_handle> native_cpu::request_irq(unsigned irq, fw::irq_handler handler, unsigned flags,
+                                                   const char* name) {
+    if (irq >= lines_.size())
+        return fw::status(fw::errc::invalid_argument, "interrupt " + std::to_string(irq) + " does not exist");
+    if (!handler)
+        return fw::status(fw::errc::invalid_argument, "no handler");
+    for (const auto& a : actions_) {
+        if (a.irq == irq && !((a.flags & fw::irq_shared) && (flags & fw::irq_shared)))
+            return fw::status(fw::errc::busy, "interrupt " + std::to_string(irq) + " is already requested by " +
+                                                  a.name + " and not shared by both");
+    }
+    const fw::irq_handle h = next_handle_++;
+    actions_.push_back({h, irq, flags, std::move(handler), name ? name : ""});
+    return h;
+}
+
+void native_cpu::free_irq(fw::irq_handle handle) {
+    actions_.erase(std::remove_if(actions_.begin(), actions_.end(),
+                                  [&](const action& a) { return a.handle == handle; }),
+                   actions_.end());
+}
+
+std::uint64_t native_cpu::now_ns() {
+    return static_cast<std::uint64_t>(master_.now().to_seconds() * 1e9 + 0.5);
+}
+
+void native_cpu::sleep_ns(std::uint64_t ns) {
+    const sc_time deadline = master_.now() + sc_time(static_cast<double>(ns), sc_core::SC_NS);
+    master_.sync();
+    for (;;) {
+        service();
+        master_.sync();
+        const sc_time now = sc_core::sc_time_stamp();
+        if (now >= deadline)
+            break;
+        sc_time earliest;
+        if (!in_irq_ && pending_any(&earliest) && earliest <= now)
+            continue;
+        wait(deadline - now, irq_ev_);
+    }
+}
+
+bool native_cpu::wait_for_interrupt(std::uint64_t timeout_ns) {
+    const sc_time deadline = master_.now() + sc_time(static_cast<double>(timeout_ns), sc_core::SC_NS);
+    for (;;) {
+        if (service())
+            return true;
+        master_.sync();
+        const sc_time now = sc_core::sc_time_stamp();
+        if (now >= deadline)
+            return false;
+        sc_time earliest;
+        if (pending_any(&earliest) && !in_irq_) {
+            if (earliest <= now)
+                continue;
+            wait(std::min(deadline, earliest) - now);
+            continue;
+        }
+        wait(deadline - now, irq_ev_);
+    }
+}
+
+void native_cpu::log(const char* text) {
+    char stamp[48];
+    std::snprintf(stamp, sizeof stamp, "[%12.3f us] ", master_.now().to_seconds() * 1e6);
+    console_.emplace_back(std::string(stamp) + text);
+    if (echo_)
+        std::cout << "  fw " << console_.back() << '\n';
+}
+
+} // namespace dbvp::platform

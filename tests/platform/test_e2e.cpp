@@ -1,0 +1,159 @@
+// End to end on the generic platform: the endpoint firmware (sw/fw) sets up BAR0 and the inbound iATU, the host
+// software (sw/host) enumerates, moves a pattern through BAR0 into endpoint RAM, and gets an MSI back.
+#include "dbvp/fw/bar_demo.h"
+#include "dbvp/fw/dwc_ep.h"
+#include "dbvp/host/bar_demo.h"
+#include "dbvp/platform/platform.h"
+#include "dbvp/util/crc32.h"
+#include "reports.h"
+
+#include <gtest/gtest.h>
+
+using namespace dbvp;
+
+namespace {
+
+host::enum_config enum_cfg(platform::platform& p) {
+    const auto& rp = p.host().get_params();
+    host::enum_config cfg;
+    cfg.bus = rp.secondary_bus;
+    cfg.mmio32_base = rp.mmio32_base;
+    cfg.mmio32_size = rp.mmio32_size;
+    cfg.mmio64_base = rp.mmio64_base;
+    cfg.mmio64_size = rp.mmio64_size;
+    return cfg;
+}
+
+bool console_has(platform::platform& p, const std::string& text) {
+    for (const auto& l : p.cpu().console())
+        if (l.find(text) != std::string::npos)
+            return true;
+    return false;
+}
+
+std::string console(platform::platform& p) {
+    std::string s;
+    for (const auto& l : p.cpu().console())
+        s += l + "\n";
+    return s;
+}
+
+sc_core::sc_time cyc(std::uint64_t hz, std::uint64_t n) {
+    return sc_core::sc_time::from_value(sc_core::sc_time(1e12 / static_cast<double>(hz), sc_core::SC_PS).value() * n);
+}
+
+} // namespace
+
+TEST(EndToEnd, PatternThroughBar0AndMsiBack) {
+    platform::platform p("platform", {});
+    demo::host_report r;
+    p.set_firmware(demo::bar_demo_firmware);
+    p.set_host_software([&](host::hal& h) { r = demo::run_host_demo(h, enum_cfg(p), 4096, 7); });
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+
+    std::string log;
+    for (const auto& l : r.log)
+        log += l + "\n";
+    EXPECT_TRUE(r.ok) << log << console(p);
+    ASSERT_EQ(r.enumeration.functions.size(), 1u);
+    const auto& f = r.enumeration.functions[0];
+    EXPECT_EQ(f.bdf, make_bdf(1, 0, 0));
+    EXPECT_EQ(f.vendor_id, 0x16c3);
+    EXPECT_EQ(f.bars[0].size, 0x10000u);
+    EXPECT_EQ(f.bars[0].address % 0x10000, 0u);
+    EXPECT_EQ(r.mismatches, 0u);
+    EXPECT_EQ(r.status, demo::STATUS_OK);
+    EXPECT_TRUE(r.msi_received);
+    EXPECT_EQ(r.msi.address, 0xfee00000u);
+    EXPECT_EQ(r.msi.requester_id, make_bdf(1, 0, 0)) << "MSI carries the endpoint's captured BDF";
+    EXPECT_EQ(r.msi.data, f.msi_data);
+    EXPECT_GT(r.msi_latency_ns, demo::POLL_NS / 10);
+    EXPECT_TRUE(p.ep().incidents().empty());
+
+    // The pattern really is in endpoint RAM, behind the inbound iATU.
+    const auto t = p.ep().translate_inbound(r.bar0 + demo::DATA);
+    ASSERT_TRUE(t.hit);
+    EXPECT_EQ(t.bar, 0);
+    EXPECT_EQ(t.region, 0);
+    EXPECT_EQ(crc32(p.ep_ram().data() + (t.target - p.ep_ram_base()), r.pattern_bytes), r.pattern_crc);
+}
+
+struct geometry {
+    unsigned ib, ob;
+    std::uint64_t min_region;
+    const char* expect;
+};
+
+class DriverDiscovery : public ::testing::TestWithParam<geometry> {};
+
+TEST_P(DriverDiscovery, FirmwareProbesTheModelledIatu) {
+    const geometry g = GetParam();
+    platform::platform::options opt;
+    opt.overrides = {"soc/pcie-ep@40000000/num-ib-windows=" + std::to_string(g.ib),
+                     "soc/pcie-ep@40000000/num-ob-windows=" + std::to_string(g.ob),
+                     "soc/pcie-ep@40000000/dbvp,atu-min-region-size=" + std::to_string(g.min_region)};
+    platform::platform p("platform", opt);
+    p.set_firmware([](fw::hal& h) {
+        fw::dwc_ep_driver ep(h);
+        if (auto s = ep.probe(); !s)
+            h.log(s.message().c_str());
+    });
+    p.run(sc_core::sc_time(100, sc_core::SC_US));
+    EXPECT_TRUE(console_has(p, g.expect)) << console(p);
+}
+
+INSTANTIATE_TEST_SUITE_P(EndToEnd, DriverDiscovery,
+                         ::testing::Values(geometry{16, 16, 0x10000, "16 ob, 16 ib, align 64K, limit 4G"},
+                                           geometry{8, 4, 0x1000, "4 ob, 8 ib, align 4K, limit 4G"},
+                                           geometry{2, 32, 0x4000, "32 ob, 2 ib, align 16K, limit 4G"}));
+
+TEST(EndToEnd, HostWriteLatencyIsTheSumOfTheHops) {
+    platform::platform p("platform", {});
+    demo::host_report r;
+    sc_core::sc_time measured;
+    p.set_firmware(demo::bar_demo_firmware);
+    p.set_host_software([&](host::hal& h) {
+        r = demo::run_host_demo(h, enum_cfg(p), 64, 1);
+        h.sleep_ns(10000); // let the link go idle
+        const std::uint32_t v = 0x12345678;
+        const std::uint64_t before = h.now_ns();
+        h.mem_write(r.bar0 + demo::DATA, &v, 4);
+        measured = sc_core::sc_time(static_cast<double>(h.now_ns() - before), sc_core::SC_NS);
+    });
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC)));
+    ASSERT_TRUE(r.ok);
+
+    const auto& rc = p.host().get_params();
+    const auto& lk = p.link().get_params();
+    const auto& ep = p.ep().get_params();
+    const auto& ram = p.ep_ram().get_params();
+    // Gen3 x4: 8000 MT/s per lane, 128b/130b. MWr with a 32-bit address: 12 B header + 4 B + 8 B framing.
+    const std::uint64_t bytes = 12 + 4 + lk.framing_bytes;
+    const std::uint64_t ser_ps = (bytes * 130 * 1000000 + 16 * lk.width * 8000 - 1) / (16 * lk.width * 8000);
+    const sc_core::sc_time expected = cyc(rc.clock_hz, rc.latency) + sc_core::sc_time(double(ser_ps), sc_core::SC_PS) +
+                                      cyc(lk.clock_hz, lk.latency) + cyc(ep.clock_hz, ep.inbound_latency) +
+                                      cyc(ep.clock_hz, ep.atu_latency) + cyc(500000000, 2) +
+                                      cyc(ram.clock_hz, ram.write_latency);
+    // now_ns() has nanosecond resolution.
+    EXPECT_NEAR(measured.to_seconds() * 1e9, expected.to_seconds() * 1e9, 1.0)
+        << "measured " << measured << ", hops add up to " << expected;
+}
+
+TEST(EndToEnd, ReadOutsideEveryBarCompletesWithUnsupportedRequest) {
+    platform::platform p("platform", {});
+    demo::host_report r;
+    host::completion cpl = host::completion::ok;
+    std::uint32_t value = 0;
+    p.set_firmware(demo::bar_demo_firmware);
+    p.set_host_software([&](host::hal& h) {
+        r = demo::run_host_demo(h, enum_cfg(p), 64, 1);
+        // Inside the host's 32-bit window but past BAR0.
+        cpl = h.mem_read(r.bar0 + demo::BAR_SIZE * 16, &value, 4);
+    });
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC)));
+    EXPECT_EQ(cpl, host::completion::ur);
+    EXPECT_EQ(value, 0xffffffffu);
+    ASSERT_EQ(p.ep().incidents().size(), 1u);
+    EXPECT_EQ(p.ep().incidents()[0].kind, pcie::dwc_ep::incident_kind::inbound_no_bar);
+    EXPECT_FALSE(p.ep().incidents()[0].posted);
+}
