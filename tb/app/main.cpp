@@ -10,6 +10,16 @@
 
 namespace {
 
+/// Firmware console and host log, merged in time order (both lines start with "[<time> us]").
+void print_timeline(const std::vector<std::string>& fw, const std::vector<std::string>& host) {
+    auto stamp = [](const std::string& l) { return std::strtod(l.c_str() + 1, nullptr); };
+    std::size_t i = 0, j = 0;
+    while (i < fw.size() || j < host.size()) {
+        const bool take_fw = j == host.size() || (i < fw.size() && stamp(fw[i]) <= stamp(host[j]));
+        std::printf("  %-4s %s\n", take_fw ? "fw" : "host", take_fw ? fw[i++].c_str() : host[j++].c_str());
+    }
+}
+
 int run(const std::string& platform_name, const std::vector<std::string>& overrides, std::uint64_t seed,
         std::uint32_t bytes, bool quiet) {
     using namespace dbvp;
@@ -29,7 +39,6 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
     demo::host_report report;
     p.set_firmware(demo::bar_demo_firmware);
     p.set_host_software([&](host::hal& h) { report = demo::run_host_demo(h, cfg, bytes, seed); });
-    p.cpu().set_echo(!quiet);
 
     std::printf("dbvp: platform %s (%s)\n", platform_name.c_str(), p.file().c_str());
     std::printf("link: Gen%u x%u; iATU: %u inbound / %u outbound windows, CX_ATU_MIN_REGION_SIZE %llu KiB\n",
@@ -41,8 +50,7 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
 
     const bool finished = p.run(sc_core::sc_time(1, sc_core::SC_SEC));
     if (!quiet)
-        for (const auto& l : report.log)
-            std::printf("  host %s\n", l.c_str());
+        print_timeline(p.cpu().console(), report.log);
     for (const auto& i : p.ep().incidents())
         std::printf("  endpoint incident: %s at 0x%llx (requester %02x:%02x.%x)\n",
                     pcie::dwc_ep::to_string(i.kind), static_cast<unsigned long long>(i.address),
@@ -61,6 +69,8 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
 } // namespace
 
 int sc_main(int argc, char* argv[]) {
+    // "Simulation stopped by user" when the host software finished is expected, not news.
+    sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
     CLI::App app{"dbvp — virtual platform of a DesignWare PCIe endpoint SoC"};
     app.require_subcommand(1);
 
