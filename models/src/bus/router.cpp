@@ -18,8 +18,9 @@ router::router(sc_core::sc_module_name name, const params& p)
 void router::map(unsigned port, std::uint64_t base, std::uint64_t size, std::string label) {
     if (size == 0 || base + (size - 1) < base)
         throw std::logic_error(std::string(name()) + ": bad range for " + label);
+    const std::uint64_t last = base + (size - 1);
     for (const auto& r : map_)
-        if (base < r.base + r.size && r.base < base + size)
+        if (base <= r.base + (r.size - 1) && r.base <= last)
             throw std::logic_error(std::string(name()) + ": range of " + label + " overlaps " + r.label);
     map_.push_back({base, size, port, label.empty() ? "port" + std::to_string(port) : std::move(label)});
     std::sort(map_.begin(), map_.end(), [](const range& a, const range& b) { return a.base < b.base; });
@@ -58,9 +59,15 @@ unsigned router::transport_dbg(int, tlm::tlm_generic_payload& p) {
     const range* r = decode(addr, 1);
     if (!r)
         return 0;
+    // Clip to the window: debug access never reaches target bytes the router does not map.
+    const unsigned len = p.get_data_length();
+    const std::uint64_t room = r->size - (addr - r->base);
+    const unsigned clipped = static_cast<unsigned>(std::min<std::uint64_t>(len, room));
     p.set_address(addr - r->base);
+    p.set_data_length(clipped);
     const unsigned n = out[r->port]->transport_dbg(p);
     p.set_address(addr);
+    p.set_data_length(len);
     return n;
 }
 

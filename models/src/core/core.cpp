@@ -36,11 +36,11 @@ const char* to_string(cpl_status s) {
 void clocked::set_clock_hz(std::uint64_t hz) {
     if (hz == 0)
         throw std::invalid_argument("clock frequency must be non-zero");
-    hz_ = hz;
-    const double ps = 1e12 / static_cast<double>(hz);
-    period_ = sc_core::sc_time(ps, sc_core::SC_PS);
-    if (period_ == sc_core::SC_ZERO_TIME)
+    const sc_core::sc_time period(1e12 / static_cast<double>(hz), sc_core::SC_PS);
+    if (period == sc_core::SC_ZERO_TIME)
         throw std::invalid_argument("clock frequency too high for the time resolution");
+    hz_ = hz;
+    period_ = period;
 }
 
 namespace {

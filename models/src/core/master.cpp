@@ -29,13 +29,20 @@ tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr
     payload_.set_byte_enable_length(0);
     payload_.set_dmi_allowed(false);
     payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    // The caller owns attr: detach it whatever happens in the target (the payload would delete it otherwise).
+    struct detach {
+        tlm::tlm_generic_payload& p;
+        pcie_attr* a;
+        ~detach() {
+            if (a)
+                p.clear_extension(a);
+        }
+    } guard{payload_, attr};
     if (attr)
         payload_.set_extension(attr);
     sc_core::sc_time delay = qk_.get_local_time();
     const sc_core::sc_time before = delay;
     socket_->b_transport(payload_, delay);
-    if (attr)
-        payload_.clear_extension(attr);
     last_delay_ = delay - before;
     qk_.set(delay);
     if (qk_.need_sync())

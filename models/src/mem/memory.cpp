@@ -5,12 +5,16 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <stdexcept>
+#include <string>
 
 namespace dbvp {
 
 memory::memory(sc_core::sc_module_name name, const params& p) : sc_module(name), clocked(p.clock_hz), socket("socket"), p_(p) {
+    if (p_.size == 0)
+        throw std::logic_error(std::string(this->name()) + ": memory size must not be zero");
     // calloc of a large block maps zero pages lazily: a 4 GiB RAM costs only what is written.
-    mem_ = static_cast<std::uint8_t*>(std::calloc(p_.size ? p_.size : 1, 1));
+    mem_ = static_cast<std::uint8_t*>(std::calloc(p_.size, 1));
     if (!mem_)
         throw std::bad_alloc();
     socket.register_b_transport(this, &memory::b_transport);
@@ -33,7 +37,7 @@ void memory::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     const unsigned char* be = p.get_byte_enable_ptr();
     const unsigned bel = p.get_byte_enable_length();
     if (p.is_write()) {
-        if (be) {
+        if (be && bel) {
             for (unsigned i = 0; i < len; ++i)
                 if (be[i % bel])
                     mem_[addr + i] = p.get_data_ptr()[i];
@@ -62,7 +66,9 @@ unsigned memory::transport_dbg(tlm::tlm_generic_payload& p) {
     return len;
 }
 
-bool memory::get_direct_mem_ptr(tlm::tlm_generic_payload&, tlm::tlm_dmi& dmi) {
+bool memory::get_direct_mem_ptr(tlm::tlm_generic_payload& p, tlm::tlm_dmi& dmi) {
+    if (p.get_address() >= p_.size)
+        return false;
     dmi.set_dmi_ptr(mem_);
     dmi.set_start_address(0);
     dmi.set_end_address(p_.size - 1);
