@@ -1,9 +1,6 @@
 // Core building blocks: clocked (cycle arithmetic), irq_out / irq_sink, memory, router and master (temporal
 // decoupling, pcie_attr round trip). Expected times are computed by hand from the parameters in each comment,
 // never from the model's own functions alone.
-//
-// Tests prefixed  document model bugs found while writing these tests; they fail against the current
-// models and can be run with --gtest_also_run_disabled_tests.
 #include "dbvp/bus/router.h"
 #include "dbvp/core/clocked.h"
 #include "dbvp/core/irq.h"
