@@ -56,4 +56,16 @@ private:
     bool level_ = false;
 };
 
+/// The CPU side of an interrupt controller (GICv3 CPU interface semantics, ICC_IAR1 / ICC_EOIR1): a CPU whose
+/// interrupt input is asserted acknowledges, runs the handlers of the INTID it got, then ends the interrupt.
+class cpu_interrupt_if {
+public:
+    static constexpr unsigned spurious = 1023;
+    virtual ~cpu_interrupt_if() = default;
+    /// The highest-priority pending interrupt becomes active; its INTID, or `spurious` when none is pending.
+    virtual unsigned acknowledge() = 0;
+    /// Priority drop and deactivation of an interrupt acknowledge() returned.
+    virtual void end_of_interrupt(unsigned intid) = 0;
+};
+
 } // namespace dbvp

@@ -1,0 +1,113 @@
+// dbvp — Arm GICv3 Interrupt Translation Service (ITS).
+//
+// Sockets
+//   regs   target     ITS register frames: control frame at 0x0 (GITS_CTLR, IIDR, TYPER, CBASER, CWRITER, CREADR,
+//                     BASER0..7, ID registers) and translation frame at 0x10000 (GITS_TRANSLATER at 0x10040)
+//   mem    initiator  command queue, device table, ITTs and collection table in simulated memory
+//   connect(lpi_sink_if&) binds the redistributors LPIs are delivered to.
+//
+// Engines: a command thread processes the queue from CREADR up to CWRITER whenever CWRITER moves (and the ITS is
+// enabled); a translation thread drains a FIFO of writes to GITS_TRANSLATER. Both read and write their tables
+// through `mem`, charging the latency it returns, plus cmd_latency / translate_latency cycles. A translation
+// cache (cache_entries, invalidated by the commands as the architecture requires) avoids table reads.
+//
+// Translation: DeviceID comes from the write's pcie_attr (device_id, has_device_id) — never from the address —
+// and EventID from the 32-bit data. An untranslatable write (ITS disabled, no DeviceID, DeviceID out of range or
+// unmapped, EventID out of range or unmapped, collection unmapped, FIFO full, memory error) is dropped: the bus
+// answers OK (the requester cannot tell), the drop is counted and recorded with the reason and the IDs.
+// Commands: parameter errors skip the command and are recorded (with the E_ITS_* code); memory errors stall the
+// queue (GITS_CREADR.Stalled) until CWRITER is written with Retry or the ITS is re-enabled.
+//
+// Table formats (implementation defined; the driver only sizes them from GITS_TYPER / GITS_BASER<n>):
+//   device table entry (8 B):  [0] Valid, [5:1] Size (EventID bits - 1), [51:8] ITT address (256-byte aligned)
+//   ITT entry (itt_entry_size B, GITS_TYPER.ITT_entry_size + 1): [0] Valid, [1] physical, [25:2] pINTID,
+//                              [47:32] ICID
+//   collection table entry (8 B): [0] Valid, [51:16] RDbase (processor number, PTA = 0)
+// See docs/models/gicv3_its.md for the register coverage table.
+#pragma once
+
+#include "dbvp/core/clocked.h"
+#include "dbvp/gic/gicv3.h"
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <systemc>
+#include <tlm>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+namespace dbvp::gic {
+
+class gicv3_its : public sc_core::sc_module, public clocked {
+public:
+    struct params {
+        std::uint64_t clock_hz = 500000000;
+        unsigned devbits = 16;         // DeviceID bits (GITS_TYPER.Devbits + 1), 1..32
+        unsigned idbits = 16;          // EventID bits (GITS_TYPER.IDbits + 1), 1..32
+        unsigned cidbits = 16;         // collection ID bits (GITS_TYPER.CIDbits + 1)
+        unsigned itt_entry_size = 8;   // bytes per ITT entry (GITS_TYPER.ITT_entry_size + 1), 4..16
+        unsigned reg_latency = 4;      // cycles per register access
+        unsigned cmd_latency = 20;     // cycles per command, plus its memory accesses
+        unsigned translate_latency = 10; // cycles per translation, plus table reads on a cache miss
+        unsigned cache_entries = 64;   // translation cache (DeviceID, EventID) -> (INTID, processor); 0 = none
+        unsigned fifo_depth = 64;      // buffered TRANSLATER writes
+    };
+
+    tlm_utils::simple_target_socket<gicv3_its> regs;
+    tlm_utils::simple_initiator_socket<gicv3_its> mem;
+
+    gicv3_its(sc_core::sc_module_name name, const params& p);
+    ~gicv3_its() override;
+
+    void connect(lpi_sink_if& redistributors);
+    const params& get_params() const { return p_; }
+
+    enum class drop_reason {
+        disabled,            // GITS_CTLR.Enabled = 0
+        no_device_id,        // the write carried no DeviceID
+        device_out_of_range, // DeviceID >= 2^devbits or beyond the device table
+        device_unmapped,     // no valid device table entry
+        event_out_of_range,  // EventID beyond the device's ITT size
+        event_unmapped,      // no valid ITT entry
+        collection_unmapped, // the ITT entry's collection has no valid entry
+        lpi_refused,         // the redistributor refused the LPI (LPIs disabled there, INTID out of range)
+        memory_error,        // a table read failed
+        fifo_full,           // translation FIFO full
+        bad_access,          // TRANSLATER accessed with a size other than 2 or 4 bytes, or read
+    };
+    static const char* to_string(drop_reason r);
+    struct drop {
+        sc_core::sc_time time;
+        drop_reason reason;
+        bool has_device_id;
+        std::uint32_t device_id;
+        std::uint32_t event_id;
+    };
+    const std::deque<drop>& drops() const { return drops_; }
+
+    struct command_error {
+        sc_core::sc_time time;
+        std::uint8_t opcode;
+        std::uint32_t code;      // E_ITS_* error code (e.g. 0x010a04 MAPTI unmapped device); 0 for unknown opcodes
+        std::uint64_t queue_offset;
+    };
+    const std::deque<command_error>& command_errors() const { return command_errors_; }
+
+    struct counters {
+        std::uint64_t translations = 0, lpis = 0, commands = 0, cache_hits = 0, cache_misses = 0;
+    };
+    const counters& stats() const { return stats_; }
+    /// GITS_CREADR.Stalled
+    bool stalled() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> m_;
+    params p_;
+    std::deque<drop> drops_;
+    std::deque<command_error> command_errors_;
+    counters stats_;
+};
+
+} // namespace dbvp::gic
