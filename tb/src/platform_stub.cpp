@@ -1,2 +1,0 @@
-// placeholder so the platform library exists while it is built
-namespace dbvp { int platform_placeholder = 0; }
