@@ -47,7 +47,7 @@ void bar_demo_firmware(fw::hal& hal) {
         hal.log(("configure BAR0 failed: " + s.message()).c_str());
         return;
     }
-    if (auto s = ep.map_bar(0, BAR, buf, BAR_SIZE); !s) {
+    if (auto s = ep.map_bar(0, BAR, buf); !s) {
         hal.log(("map BAR0 failed: " + s.message()).c_str());
         return;
     }
@@ -78,13 +78,14 @@ void bar_demo_firmware(fw::hal& hal) {
             if (crc != hal.read32(buf + REG_CRC))
                 status = STATUS_CRC_MISMATCH;
         }
+        // Publish the result before the MSI: the host reads STATUS as soon as the MSI arrives.
+        hal.write32(buf + REG_STATUS, status);
+        hal.write32(buf + REG_COMMAND, 0);
         logf(hal, "command: %llu bytes checked, status %llu; raising MSI 1", len, status);
         if (auto s = ep.raise_msi(0, 1); !s) {
             hal.log(("raise MSI failed: " + s.message()).c_str());
-            status = STATUS_MSI_FAILED;
+            hal.write32(buf + REG_STATUS, STATUS_MSI_FAILED);
         }
-        hal.write32(buf + REG_STATUS, status);
-        hal.write32(buf + REG_COMMAND, 0);
     }
 }
 

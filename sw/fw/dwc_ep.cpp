@@ -78,8 +78,17 @@ status dwc_ep_driver::probe(unsigned index) {
     ob_used_.assign(num_ob_, false);
     bar_to_atu_.assign(num_functions_, {});
     bar_size_.assign(num_functions_, {});
+    bar_flags_.assign(num_functions_, {});
     msi_window_.assign(num_functions_, 0);
     msi_page_.assign(num_functions_, 0);
+    msi_phys_.assign(num_functions_, 0);
+    addr_space_used_ = 0;
+    for (unsigned f = 0; f < num_functions_; ++f) {
+        auto phys = alloc_addr_space(align_);
+        if (!phys)
+            return phys.error();
+        msi_phys_[f] = phys.value();
+    }
     char line[160];
     std::snprintf(line, sizeof line, "dwc-ep: iATU unroll %s, %u ob, %u ib, align %lluK, limit %lluG",
                   unrolled_ ? "enabled" : "disabled", num_ob_, num_ib_,
@@ -164,13 +173,24 @@ status dwc_ep_driver::configure_bar(unsigned func, unsigned bar, std::uint64_t s
                                             std::to_string(bar) + " must be even"};
     if (size && (!is_pow2(size) || size < 128))
         return {errc::invalid_argument, "BAR size " + hex(size) + " is not a power of two >= 128"};
-    if (!flags.is64 && size > (1ull << 32))
+    if (!flags.is64 && size > (1ull << 31))
         return {errc::invalid_argument, "BAR size " + hex(size) + " needs a 64-bit BAR"};
+    std::uint64_t& cur = bar_size_[func][bar];
+    bar_flags& cur_flags = bar_flags_[func][bar];
+    if (cur && size) {
+        if (cur == size && cur_flags.is64 == flags.is64 && cur_flags.prefetchable == flags.prefetchable)
+            return {}; // already so: keep the host-assigned address
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " is configured with another size or type"};
+    }
     const std::uint32_t reg = dwc::CFG_BAR0 + 4 * bar;
     dbi_ro_wr(true);
     if (size == 0) {
         dbi2_write(func, reg, 0);
         dbi_write(func, reg, 0);
+        if (cur_flags.is64) {
+            dbi2_write(func, reg + 4, 0);
+            dbi_write(func, reg + 4, 0);
+        }
     } else {
         const std::uint32_t type = (flags.is64 ? dwc::BAR_MEM64 : 0) | (flags.prefetchable ? dwc::BAR_PREFETCH : 0);
         dbi2_write(func, reg, static_cast<std::uint32_t>(size - 1));
@@ -181,13 +201,18 @@ status dwc_ep_driver::configure_bar(unsigned func, unsigned bar, std::uint64_t s
         }
     }
     dbi_ro_wr(false);
-    bar_size_[func][bar] = size;
+    cur = size;
+    cur_flags = size ? flags : bar_flags{};
     return {};
 }
 
-status dwc_ep_driver::map_bar(unsigned func, unsigned bar, std::uint64_t phys, std::uint64_t size) {
+status dwc_ep_driver::map_bar(unsigned func, unsigned bar, std::uint64_t phys) {
     if (func >= num_functions_ || bar > 5)
         return {errc::invalid_argument, "no BAR " + std::to_string(bar) + " on function " + std::to_string(func)};
+    const std::uint64_t size = bar_size_[func][bar];
+    if (!size)
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " of function " + std::to_string(func) +
+                                            " is not configured"};
     if (phys % align_ != 0 || (size && phys % size != 0))
         return {errc::invalid_argument, "inbound target " + hex(phys) + " is not aligned to the iATU region size " +
                                             hex(align_) + " and the BAR size " + hex(size)};
@@ -227,8 +252,18 @@ status dwc_ep_driver::unmap_bar(unsigned func, unsigned bar) {
     return {};
 }
 
+result<std::uint64_t> dwc_ep_driver::alloc_addr_space(std::uint64_t size) {
+    size = (size + align_ - 1) & ~(align_ - 1);
+    if (size == 0 || size > addr_space_size_ - addr_space_used_)
+        return status(errc::no_space, "outbound address space exhausted (" + hex(addr_space_size_) + " bytes)");
+    const std::uint64_t phys = addr_space_ + addr_space_used_;
+    addr_space_used_ += size;
+    return phys;
+}
+
 result<unsigned> dwc_ep_driver::map_outbound(unsigned func, std::uint64_t phys, std::uint64_t pci_addr,
                                              std::uint64_t size) {
+    size = (size + align_ - 1) & ~(align_ - 1);
     const std::uint64_t limit = phys + size - 1;
     if (size == 0 || phys % align_ != 0 || pci_addr % align_ != 0 || (limit & ~limit_) != (phys & ~limit_))
         return status(errc::invalid_argument, "outbound window " + hex(phys) + " -> " + hex(pci_addr) + " size " +
@@ -298,10 +333,11 @@ status dwc_ep_driver::raise_msi(unsigned func, unsigned vector) {
         addr |= static_cast<std::uint64_t>(dbi_read(func, cap + 8)) << 32;
     const std::uint32_t data = dbi_read(func, cap + (is64 ? 0xc : 0x8)) & 0xffff;
     const std::uint64_t page = addr & ~(align_ - 1);
-    const std::uint64_t window_phys = addr_space_ + func * align_;
+    const std::uint64_t window_phys = msi_phys_[func];
     if (!msi_window_[func] || msi_page_[func] != page) {
         if (msi_window_[func])
             unmap_outbound(msi_window_[func] - 1);
+        msi_window_[func] = 0;
         auto win = map_outbound(func, window_phys, page, align_);
         if (!win)
             return win.error();

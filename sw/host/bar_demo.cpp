@@ -115,10 +115,10 @@ host_report run_host_demo(host::hal& h, const host::enum_config& cfg, std::uint3
     log("COMMAND = CHECK_AND_RAISE_MSI (CRC-32 0x%08x)", r.pattern_crc);
     r.msi_received = h.wait_msi(10000000, r.msi);
     if (r.msi_received) {
-        r.msi_latency_ns = r.msi.time_ns - tc;
-        log("MSI from %s: address 0x%llx data 0x%x, %llu ns after the command",
+        r.msi_latency_ns = static_cast<std::int64_t>(r.msi.time_ns) - static_cast<std::int64_t>(tc);
+        log("MSI from %s: address 0x%llx data 0x%x, %lld ns after the command",
             host::bdf_string(r.msi.requester_id).c_str(), static_cast<unsigned long long>(r.msi.address), r.msi.data,
-            static_cast<unsigned long long>(r.msi_latency_ns));
+            static_cast<long long>(r.msi_latency_ns));
     } else {
         log("no MSI within 10 ms");
     }

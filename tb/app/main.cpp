@@ -56,11 +56,11 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
                     pcie::dwc_ep::to_string(i.kind), static_cast<unsigned long long>(i.address),
                     bdf_bus(i.requester), bdf_dev(i.requester), bdf_fn(i.requester));
     const bool ok = finished && report.ok;
-    std::printf("result: %s — %u bytes through BAR0, readback %s, firmware status %u, MSI %s (%llu ns after the "
+    std::printf("result: %s — %u bytes through BAR0, readback %s, firmware status %u, MSI %s (%lld ns after the "
                 "command), simulated %.3f us\n",
                 ok ? "ok" : "FAILED", report.pattern_bytes, report.mismatches ? "MISMATCH" : "ok", report.status,
                 report.msi_received ? "received" : "MISSING",
-                static_cast<unsigned long long>(report.msi_latency_ns), sc_core::sc_time_stamp().to_seconds() * 1e6);
+                static_cast<long long>(report.msi_latency_ns), sc_core::sc_time_stamp().to_seconds() * 1e6);
     if (!finished)
         std::printf("the host software did not finish within 1 s of simulated time\n");
     return ok ? 0 : 1;

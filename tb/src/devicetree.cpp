@@ -107,13 +107,16 @@ std::optional<dt_node> device_tree::find(const char* path) const {
 
 void device_tree::set_property(const std::string& assignment) {
     const auto eq = assignment.find('=');
-    const auto slash = assignment.rfind('/', eq);
-    if (eq == std::string::npos || slash == std::string::npos)
+    if (eq == std::string::npos || eq == 0)
         throw config_error(file_, "", assignment, "override must look like node/path/property=value");
-    std::string node = assignment.substr(0, slash);
+    // No slash before '=': a property of the root node.
+    const auto found = assignment.rfind('/', eq);
+    const std::size_t slash = found == std::string::npos ? 0 : found;
+    std::string node = found == std::string::npos ? "/" : assignment.substr(0, slash);
     if (node.empty() || node[0] != '/')
         node = "/" + node;
-    const std::string prop = assignment.substr(slash + 1, eq - slash - 1);
+    const std::string prop =
+        found == std::string::npos ? assignment.substr(0, eq) : assignment.substr(slash + 1, eq - slash - 1);
     const std::string value = assignment.substr(eq + 1);
     const int off = fdt_path_offset(blob_.data(), node.c_str());
     if (off < 0)

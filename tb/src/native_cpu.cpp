@@ -4,14 +4,22 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <iostream>
+#include <stdexcept>
+#include <string>
 
 namespace dbvp::platform {
 
 using sc_core::sc_time;
 
+namespace {
+constexpr std::uint64_t max_wait_ns = 1000000000000ull; // waits are capped at 1000 s of simulated time
+}
+
 native_cpu::native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt)
     : sc_module(name), clocked(p.clock_hz), bus("bus"), p_(p), fdt_(fdt), master_(bus), lines_(p.num_irqs) {
+    if (p_.irq_entry == 0)
+        throw std::invalid_argument(std::string(this->name()) + ": irq_entry must be at least one cycle");
+    snapshot_.reserve(8);
     SC_HAS_PROCESS(native_cpu);
     SC_THREAD(run);
 }
@@ -22,9 +30,8 @@ void native_cpu::run() {
     done_ = true;
     // Idle loop: keep serving interrupts for the handlers the firmware left registered.
     for (;;) {
-        master_.sync();
         if (!service())
-            wait(irq_ev_);
+            wait_interrupt_until(sc_core::sc_max_time());
     }
 }
 
@@ -34,8 +41,11 @@ void native_cpu::irq_level(unsigned input, bool level, const sc_time& offset) {
     line& l = lines_[input];
     if (l.level == level)
         return;
+    const bool was = l.level || l.edge;
     l.level = level;
-    l.since = sc_core::sc_time_stamp() + offset;
+    if (level)
+        l.since = sc_core::sc_time_stamp() + offset;
+    npending_ += (l.level || l.edge) - was;
     if (level)
         irq_ev_.notify(offset);
 }
@@ -44,50 +54,84 @@ void native_cpu::irq_edge(unsigned input, const sc_time& offset) {
     if (input >= lines_.size())
         return;
     line& l = lines_[input];
-    if (!l.edge)
+    if (!(l.level || l.edge)) {
         l.since = sc_core::sc_time_stamp() + offset;
+        ++npending_;
+    }
     l.edge = true;
     irq_ev_.notify(offset);
 }
 
-bool native_cpu::pending_any(sc_time* earliest) const {
+bool native_cpu::earliest_pending(sc_time& earliest) const {
+    if (npending_ == 0)
+        return false;
     bool any = false;
     for (const line& l : lines_) {
         if (!(l.level || l.edge))
             continue;
-        if (earliest && (!any || l.since < *earliest))
-            *earliest = l.since;
+        if (!any || l.since < earliest)
+            earliest = l.since;
         any = true;
     }
     return any;
 }
 
+bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
+    for (;;) {
+        master_.sync();
+        const sc_time now = sc_core::sc_time_stamp();
+        sc_time earliest;
+        const bool any = !in_irq_ && earliest_pending(earliest);
+        if (any && earliest <= now)
+            return true;
+        if (now >= deadline)
+            return false;
+        // State changes are recorded at once with the time they become visible; an event notified for a later
+        // time can be overridden by an earlier notification, so also wake for the earliest known pending line.
+        master_.wait_until(any ? std::min(deadline, earliest) : deadline, irq_ev_);
+    }
+}
+
+void native_cpu::dispatch(unsigned irq) {
+    // Snapshot the handlers: one may free itself (or another) while running.
+    snapshot_.clear();
+    for (const action& a : actions_)
+        if (a.irq == irq)
+            snapshot_.push_back(a.handle);
+    for (std::size_t i = 0; i < snapshot_.size(); ++i) {
+        for (action& a : actions_) {
+            if (a.handle == snapshot_[i]) {
+                a.fn(irq);
+                break;
+            }
+        }
+    }
+}
+
 bool native_cpu::service() {
-    if (in_irq_)
+    if (in_irq_ || npending_ == 0)
         return false;
     bool ran = false;
     const sc_time now = master_.now();
-    for (unsigned irq = 0; irq < lines_.size(); ++irq) {
+    for (unsigned irq = 0; irq < lines_.size() && npending_; ++irq) {
         line& l = lines_[irq];
         if (!(l.level || l.edge) || l.since > now)
             continue;
-        l.edge = false;
+        if (l.edge) {
+            l.edge = false;
+            if (!l.level)
+                --npending_;
+        }
         in_irq_ = true;
         master_.consume(cycles(p_.irq_entry));
         ++irqs_taken_;
-        bool handled = false;
-        for (std::size_t i = 0; i < actions_.size(); ++i) {
-            if (actions_[i].irq != irq)
-                continue;
-            auto fn = actions_[i].fn; // the handler may free itself
-            fn(irq);
-            handled = true;
-        }
+        dispatch(irq);
         in_irq_ = false;
         ran = true;
-        if (!handled && l.level) {
+        if (l.level && snapshot_.empty()) {
             guest_warning(*this, "interrupt %u is asserted but no handler is registered; masking it", irq);
             l.level = false;
+            --npending_;
         }
     }
     return ran;
@@ -155,42 +199,26 @@ void native_cpu::free_irq(fw::irq_handle handle) {
 }
 
 std::uint64_t native_cpu::now_ns() {
-    return static_cast<std::uint64_t>(master_.now().to_seconds() * 1e9 + 0.5);
+    return static_cast<std::uint64_t>(master_.now() / sc_time(1, sc_core::SC_NS)); // truncated, as the host
 }
 
 void native_cpu::sleep_ns(std::uint64_t ns) {
-    const sc_time deadline = master_.now() + sc_time(static_cast<double>(ns), sc_core::SC_NS);
-    master_.sync();
+    const sc_time deadline = master_.now() + sc_time(static_cast<double>(std::min<std::uint64_t>(ns, max_wait_ns)), sc_core::SC_NS);
     for (;;) {
         service();
-        master_.sync();
-        const sc_time now = sc_core::sc_time_stamp();
-        if (now >= deadline)
+        if (!wait_interrupt_until(deadline))
             break;
-        sc_time earliest;
-        if (!in_irq_ && pending_any(&earliest) && earliest <= now)
-            continue;
-        wait(deadline - now, irq_ev_);
     }
 }
 
 bool native_cpu::wait_for_interrupt(std::uint64_t timeout_ns) {
-    const sc_time deadline = master_.now() + sc_time(static_cast<double>(timeout_ns), sc_core::SC_NS);
+    const sc_time deadline =
+        master_.now() + sc_time(static_cast<double>(std::min<std::uint64_t>(timeout_ns, max_wait_ns)), sc_core::SC_NS);
     for (;;) {
         if (service())
             return true;
-        master_.sync();
-        const sc_time now = sc_core::sc_time_stamp();
-        if (now >= deadline)
+        if (!wait_interrupt_until(deadline))
             return false;
-        sc_time earliest;
-        if (pending_any(&earliest) && !in_irq_) {
-            if (earliest <= now)
-                continue;
-            wait(std::min(deadline, earliest) - now);
-            continue;
-        }
-        wait(deadline - now, irq_ev_);
     }
 }
 
@@ -198,8 +226,6 @@ void native_cpu::log(const char* text) {
     char stamp[48];
     std::snprintf(stamp, sizeof stamp, "[%12.3f us] ", master_.now().to_seconds() * 1e6);
     console_.emplace_back(std::string(stamp) + text);
-    if (echo_)
-        std::cout << "  fw " << console_.back() << '\n';
 }
 
 } // namespace dbvp::platform

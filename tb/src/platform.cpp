@@ -104,8 +104,10 @@ pcie::dwc_ep::params ep_params(dt_node& n) {
                   : t == "reserved"  ? pcie::bar_type::reserved
                   : t == "disabled"  ? pcie::bar_type::disabled
                                      : pcie::bar_type::programmable;
-        const bool sized = bc.type == pcie::bar_type::fixed || bc.type == pcie::bar_type::reserved ||
-                           bc.type == pcie::bar_type::resizable;
+        const bool sized = bc.type == pcie::bar_type::fixed || bc.type == pcie::bar_type::reserved;
+        if (!sized && c->has("dbvp,size"))
+            c->fail("dbvp,size", "only fixed and reserved BARs have a size in the description (a " + t +
+                                     " BAR is sized by the firmware)");
         if ((bc.type == pcie::bar_type::fixed || bc.type == pcie::bar_type::reserved) && !c->has("dbvp,size"))
             c->fail("dbvp,size", "required for a " + t + " BAR");
         bc.fixed_size = sized ? c->pow2("dbvp,size", 0, 16, 1ull << 47) : 0;
@@ -257,8 +259,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
         soc_ranges.push_back({ep_node->reg(n), ep_node->path() + " reg \"" + n + "\""});
     const std::uint64_t dbi_need = ep.num_functions * ep.func_dbi_stride;
     for (const char* n : {"dbi", "dbi2"})
-        if (ep_node->reg(n).size < std::min<std::uint64_t>(dbi_need, ep.func_dbi_stride * 8) &&
-            ep.num_functions > 1)
+        if (ep_node->reg(n).size < dbi_need)
             ep_node->fail("reg", std::string("the ") + n + " window is smaller than max-functions x dbvp,func-dbi-stride");
     for (std::size_t i = 0; i < soc_ranges.size(); ++i)
         for (std::size_t j = i + 1; j < soc_ranges.size(); ++j)
@@ -292,7 +293,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     native_cpu::params cp;
     cp.clock_hz = cpun.u64("clock-frequency", cp.clock_hz, 1000000, 10000000000ull);
     cp.mmio_cycles = cpun.u32("dbvp,mmio-cycles", cp.mmio_cycles, 0, 100000);
-    cp.irq_entry = cpun.u32("dbvp,irq-entry-cycles", cp.irq_entry, 0, 100000);
+    cp.irq_entry = cpun.u32("dbvp,irq-entry-cycles", cp.irq_entry, 1, 100000);
     cpun.finish();
     cn.finish();
     root.finish();

@@ -68,6 +68,24 @@ void master::consume(const sc_core::sc_time& t) {
 
 void master::sync() { qk_.sync(); }
 
+bool master::wait_until(const sc_core::sc_time& deadline, const sc_core::sc_event& ev) {
+    qk_.sync();
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now >= deadline)
+        return false;
+    sc_core::wait(deadline - now, ev);
+    qk_.reset();
+    return sc_core::sc_time_stamp() < deadline;
+}
+
+void master::wait_until(const sc_core::sc_time& deadline) {
+    qk_.sync();
+    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    if (now < deadline)
+        sc_core::wait(deadline - now);
+    qk_.reset();
+}
+
 sc_core::sc_time master::now() const { return sc_core::sc_time_stamp() + qk_.get_local_time(); }
 
 } // namespace dbvp

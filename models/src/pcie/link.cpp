@@ -127,13 +127,9 @@ sc_core::sc_time link::occupy(unsigned dir, unsigned header, unsigned payload, c
 void link::forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, tlm::tlm_generic_payload& p,
                    sc_core::sc_time& delay) {
     pcie_attr* a = attr_of(p);
-    if (!a) {
-        guest_warning(*this, "%s %s of %u bytes at 0x%llx carries no pcie_attr (not a TLP): model bug",
-                      dir == dir_down ? "downstream" : "upstream", p.is_write() ? "write" : "read",
-                      p.get_data_length(), static_cast<unsigned long long>(p.get_address()));
-        p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        return;
-    }
+    if (!a) // not a TLP: whatever is bound to the link is wired wrong
+        throw std::logic_error(std::string(name()) + ": " + (dir == dir_down ? "downstream" : "upstream") +
+                               " request without pcie_attr (not a TLP)");
     const bool posted = is_posted(*a);
     if (!up_) {
         ++stats_.dropped_link_down;

@@ -111,12 +111,9 @@ public:
     bool wait_link_up(std::uint64_t timeout_ns) override {
         m_.sync();
         const sc_core::sc_time deadline = deadline_after(timeout_ns);
-        while (!rc_.link_up_) {
-            const sc_core::sc_time now = sc_core::sc_time_stamp();
-            if (now >= deadline)
-                return false;
-            sc_core::wait(deadline - now, rc_.link_ev_);
-        }
+        while (!rc_.link_up_)
+            if (!m_.wait_until(deadline, rc_.link_ev_))
+                return rc_.link_up_;
         return true;
     }
 
@@ -124,23 +121,20 @@ public:
         m_.sync();
         const sc_core::sc_time deadline = deadline_after(timeout_ns);
         for (;;) {
-            const sc_core::sc_time now = sc_core::sc_time_stamp();
             if (rc_.msi_next_ < rc_.msi_log_.size()) {
                 // The sender may run ahead of the kernel (temporal decoupling): the message exists only from
                 // its arrival time on.
                 const sc_core::sc_time at = rc_.msi_at_[rc_.msi_next_];
                 if (at > deadline) {
-                    sc_core::wait(deadline - now);
+                    m_.wait_until(deadline);
                     return false;
                 }
-                if (at > now)
-                    sc_core::wait(at - now);
+                m_.wait_until(at);
                 out = rc_.msi_log_[rc_.msi_next_++];
                 return true;
             }
-            if (now >= deadline)
+            if (!m_.wait_until(deadline, rc_.msi_ev_) && rc_.msi_next_ >= rc_.msi_log_.size())
                 return false;
-            sc_core::wait(deadline - now, rc_.msi_ev_);
         }
     }
 

@@ -35,6 +35,11 @@ public:
     void consume(const sc_core::sc_time& t);
     /// Bring the kernel up to the local time.
     void sync();
+    /// Synchronise, then wait until `deadline` (absolute) or until `ev` fires, whichever is first; the local
+    /// offset is zero afterwards. Returns false when the deadline passed without the event.
+    bool wait_until(const sc_core::sc_time& deadline, const sc_core::sc_event& ev);
+    /// Synchronise, then wait until `deadline` (absolute); the local offset is zero afterwards.
+    void wait_until(const sc_core::sc_time& deadline);
     /// sc_time_stamp() + local offset.
     sc_core::sc_time now() const;
     sc_core::sc_time local_offset() const { return qk_.get_local_time(); }

@@ -100,6 +100,10 @@ public:
     const counters& stats() const { return stats_; }
 
 private:
+    // Socket callbacks (Port 0: gicd, 1: gicr).
+    template <int Port> void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    template <int Port> unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
+
     struct impl;
     std::unique_ptr<impl> m_;
     params p_;

@@ -102,6 +102,9 @@ public:
     bool stalled() const;
 
 private:
+    void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
+
     struct impl;
     std::unique_ptr<impl> m_;
     params p_;

@@ -83,6 +83,14 @@ public:
     const counters& stats() const { return stats_; }
 
 private:
+    // Socket callbacks (simple_target_socket<smmuv3> needs smmuv3 members) and engine threads; they forward to
+    // impl.
+    enum class port { regs, in };
+    template <port P> void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    template <port P> unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
+    void walker_thread();
+    void command_thread();
+
     struct impl;
     std::unique_ptr<impl> m_;
     params p_;

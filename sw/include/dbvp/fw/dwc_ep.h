@@ -100,11 +100,17 @@ public:
     bool link_up();
 
     /// Size and type of a BAR as the host will see it (before enumeration). size 0 disables the BAR.
+    /// Configuring a BAR again with the same size and flags keeps the host-assigned address (no register
+    /// writes); a different size or type is refused while the BAR is configured (disable it first).
     status configure_bar(unsigned func, unsigned bar, std::uint64_t size, bar_flags flags);
-    /// BAR-match inbound window: host accesses to BAR `bar` of `func` reach CPU address `phys`.
-    status map_bar(unsigned func, unsigned bar, std::uint64_t phys, std::uint64_t size);
+    /// BAR-match inbound window: host accesses to the configured BAR `bar` of `func` reach CPU address `phys`
+    /// (aligned to the BAR size and the iATU region size).
+    status map_bar(unsigned func, unsigned bar, std::uint64_t phys);
     status unmap_bar(unsigned func, unsigned bar);
-    /// Outbound window: CPU address `phys` (inside addr_space) reaches PCIe address `pci_addr`.
+    /// Reserve `size` bytes (rounded up to the iATU region size) of the outbound address space.
+    result<std::uint64_t> alloc_addr_space(std::uint64_t size);
+    /// Outbound window: CPU address `phys` (inside addr_space, from alloc_addr_space) reaches PCIe address
+    /// `pci_addr`; the size is rounded up to the iATU region size.
     result<unsigned> map_outbound(unsigned func, std::uint64_t phys, std::uint64_t pci_addr, std::uint64_t size);
     void unmap_outbound(unsigned window);
     /// Raise MSI vector `vector` (1-based) of `func` to the host, as programmed by the host in the MSI capability.
@@ -133,7 +139,10 @@ private:
     // Per function: BAR -> inbound window + 1 (0 = none), as the Linux DWC driver keeps it.
     std::vector<std::array<unsigned, 6>> bar_to_atu_;
     std::vector<std::array<std::uint64_t, 6>> bar_size_;
-    // Outbound window kept mapped for MSI (per function): window + 1 and the PCIe page it maps.
+    std::vector<std::array<bar_flags, 6>> bar_flags_;
+    std::uint64_t addr_space_used_ = 0;
+    // Outbound window kept mapped for MSI (per function): its reserved CPU address, window + 1 and the page.
+    std::vector<std::uint64_t> msi_phys_;
     std::vector<unsigned> msi_window_;
     std::vector<std::uint64_t> msi_page_;
 };

@@ -26,7 +26,8 @@ struct host_report {
     std::uint64_t write_ns = 0;         // time to post the pattern
     std::uint64_t read_ns = 0;          // time to read it back
     std::uint64_t first_read_ns = 0;    // round trip of one 4-byte read
-    std::uint64_t msi_latency_ns = 0;   // COMMAND write -> MSI received
+    std::int64_t msi_latency_ns = 0;    // COMMAND write -> MSI received (host clock; may be slightly negative
+                                        // under a large quantum, when the host ran ahead of the endpoint)
     bool msi_received = false;
     host::msi_message msi;
 };

@@ -42,10 +42,8 @@ public:
     native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt);
 
     void set_firmware(firmware fw) { fw_ = std::move(fw); }
-    /// Lines the firmware printed through hal::log(), in order.
+    /// Lines the firmware printed through hal::log(), in order, each prefixed with the CPU time.
     const std::vector<std::string>& console() const { return console_; }
-    /// Echo firmware log lines to stdout as they come.
-    void set_echo(bool on) { echo_ = on; }
     bool firmware_done() const { return done_; }
     std::uint64_t bus_errors() const { return bus_errors_; }
     std::uint64_t irqs_taken() const { return irqs_taken_; }
@@ -86,7 +84,11 @@ private:
     bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
     /// Run handlers of interrupts pending at the local time; true if any ran.
     bool service();
-    bool pending_any(sc_core::sc_time* earliest) const;
+    /// Earliest time a pending line became visible; false when none is pending.
+    bool earliest_pending(sc_core::sc_time& earliest) const;
+    /// Synchronise and wait until an interrupt is takeable or `deadline` passed; true if one is takeable.
+    bool wait_interrupt_until(const sc_core::sc_time& deadline);
+    void dispatch(unsigned irq);
 
     params p_;
     const void* fdt_;
@@ -95,9 +97,10 @@ private:
     std::vector<line> lines_;
     std::vector<action> actions_;
     fw::irq_handle next_handle_ = 1;
+    unsigned npending_ = 0;                  // lines with level or latched edge set
+    std::vector<fw::irq_handle> snapshot_;   // handlers of the interrupt being dispatched (reused)
     bool in_irq_ = false;
     bool done_ = false;
-    bool echo_ = false;
     sc_core::sc_event irq_ev_;
     std::vector<std::string> console_;
     std::uint64_t bus_errors_ = 0, irqs_taken_ = 0;
