@@ -1,5 +1,7 @@
 #include "dbvp/fw/dwc_ep.h"
 
+#include "dbvp/util/format.h"
+
 #include "dbvp/fw/fdt.h"
 
 #include <algorithm>
@@ -22,11 +24,6 @@ unsigned fls64(std::uint64_t v) {
     return n;
 }
 bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
-std::string hex(std::uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
 } // namespace
 
 status dwc_ep_driver::probe(unsigned index) {

@@ -1,5 +1,7 @@
 #include "dbvp/platform/devicetree.h"
 
+#include "dbvp/util/format.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 #include <sstream>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,11 +21,6 @@ extern "C" {
 namespace dbvp::platform {
 
 namespace {
-std::string hex(std::uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
 std::uint64_t be_cells(const void* p, int n) {
     std::uint64_t v = 0;
     const auto* c = static_cast<const fdt32_t*>(p);
@@ -69,15 +68,23 @@ device_tree device_tree::load(const std::string& file) {
             throw config_error(file, "", "", std::string("cannot create a temporary file: ") + std::strerror(errno));
         close(fd);
         tmp = name;
-        const std::string cmd = "dtc -q -I dts -O dtb -o '" + tmp + "' '" + file + "' 2>&1";
-        FILE* pipe = popen(cmd.c_str(), "r");
-        std::string out;
-        if (pipe) {
-            char buf[256];
-            while (std::fgets(buf, sizeof buf, pipe))
-                out += buf;
-        }
-        const int rc = pipe ? pclose(pipe) : -1;
+        // dtc runs without a shell (no quoting issues); its messages go to a second temporary file.
+        const std::string errfile = tmp + ".err";
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 2, errfile.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        const char* argv[] = {"dtc", "-q", "-I", "dts", "-O", "dtb", "-o", tmp.c_str(), file.c_str(), nullptr};
+        pid_t pid = 0;
+        int rc = posix_spawnp(&pid, "dtc", &fa, nullptr, const_cast<char* const*>(argv), environ);
+        posix_spawn_file_actions_destroy(&fa);
+        int wstatus = 0;
+        if (rc == 0 && waitpid(pid, &wstatus, 0) == pid)
+            rc = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 1;
+        else if (rc == 0)
+            rc = 1;
+        std::ifstream err(errfile);
+        const std::string out((std::istreambuf_iterator<char>(err)), std::istreambuf_iterator<char>());
+        std::remove(errfile.c_str());
         if (rc != 0) {
             std::remove(tmp.c_str());
             throw config_error(file, "", "", "dtc failed: " + (out.empty() ? std::string("is dtc installed?") : out));

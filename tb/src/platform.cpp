@@ -1,5 +1,7 @@
 #include "dbvp/platform/platform.h"
 
+#include "dbvp/util/format.h"
+
 #include "dbvp/core/master.h"
 
 #include <algorithm>
@@ -33,11 +35,6 @@ device_tree load_with_overrides(const platform::options& opt) {
     return dt;
 }
 
-std::string hex(std::uint64_t v) {
-    char b[24];
-    std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
-    return b;
-}
 
 void require_compatible(dt_node& n, const char* compat) {
     if (!n.has("compatible"))
