@@ -1,5 +1,6 @@
 #include "dbvp/fw/dwc_ep.h"
 
+#include "dbvp/util/bits.h"
 #include "dbvp/util/format.h"
 
 #include "dbvp/fw/fdt.h"
@@ -15,15 +16,6 @@ extern "C" {
 namespace dbvp::fw {
 
 namespace {
-unsigned fls64(std::uint64_t v) {
-    unsigned n = 0;
-    while (v) {
-        ++n;
-        v >>= 1;
-    }
-    return n;
-}
-bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
 } // namespace
 
 status dwc_ep_driver::probe(unsigned index) {

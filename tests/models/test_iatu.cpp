@@ -13,7 +13,7 @@ namespace {
 constexpr std::uint64_t MB = 1ull << 20;
 constexpr std::uint64_t KB = 1ull << 10;
 
-unsigned fls64(std::uint64_t v) {
+unsigned fls64_ref(std::uint64_t v) {
     unsigned n = 0;
     while (v) {
         ++n;
@@ -99,7 +99,7 @@ TEST_P(IatuAlignProbe, MinRegionSizeAndUpperLimit) {
         b.atu_wr(false, 0, LIMIT, 0); // no warning: this is the detection probe
         const std::uint32_t min = b.atu_rd(false, 0, LIMIT);
         EXPECT_EQ(min, c.limit_read);
-        EXPECT_EQ(1ull << fls64(min), c.align);
+        EXPECT_EQ(1ull << fls64_ref(min), c.align);
         b.atu_wr(false, 0, UPPER_LIMIT, 0xffffffff);
         const std::uint32_t max = b.atu_rd(false, 0, UPPER_LIMIT);
         EXPECT_EQ(max, c.upper_read);

@@ -6,6 +6,7 @@
 #include "dbvp/host/enumerate.h"
 #include "dbvp/pcie/link.h"
 #include "dbvp/pcie/root_complex.h"
+#include "fake_config_space.h"
 #include "reports.h"
 
 #include <array>
@@ -44,19 +45,7 @@ constexpr std::uint16_t root_port = 0x0008; // 00:01.0
 constexpr std::uint16_t ep_bdf = 0x0100;    // 01:00.0
 constexpr std::uint64_t bar0_addr = 0x40000000, bar2_addr = 0x4000000000ull;
 
-/// Type-0 configuration space with per-bit write masks.
-struct config_space {
-    std::array<std::uint32_t, 1024> val{}, wmask{};
-    static std::uint32_t lane_mask(unsigned len) { return len >= 4 ? 0xffffffffu : ((1u << (8 * len)) - 1); }
-    std::uint32_t read(unsigned off, unsigned len) const {
-        return (val[off / 4] >> (8 * (off & 3))) & lane_mask(len);
-    }
-    void write(unsigned off, unsigned len, std::uint32_t v) {
-        const unsigned sh = 8 * (off & 3);
-        const std::uint32_t m = (lane_mask(len) << sh) & wmask[off / 4];
-        val[off / 4] = (val[off / 4] & ~m) | ((v << sh) & m);
-    }
-};
+using dbvp::test::config_space; // Type-0 configuration space with per-bit write masks
 
 /// Endpoint stand-in: 01:00.0 with BAR0 (32-bit, 64 KiB), BAR2/3 (64-bit prefetchable, 1 MiB) and a 64-bit MSI
 /// capability with 4 vectors. BARs start at bar0_addr / bar2_addr. Anything else answers UR.

@@ -1,5 +1,6 @@
 // Host enumeration against a fake HAL (plain C++, no SystemC): function scan, BAR sizing and assignment, MSI
 // programming, command bits, CRS retry, and the error cases (window exhausted, link timeout, no device).
+#include "fake_config_space.h"
 #include "dbvp/host/enumerate.h"
 #include "dbvp/host/hal.h"
 
@@ -18,19 +19,7 @@ using dbvp::host::enumerate;
 
 namespace {
 
-struct config_space {
-    std::array<std::uint32_t, 1024> val{}, wmask{};
-    static std::uint32_t lane_mask(unsigned len) { return len >= 4 ? 0xffffffffu : ((1u << (8 * len)) - 1); }
-    std::uint32_t read(unsigned off, unsigned len) const {
-        return (val[off / 4] >> (8 * (off & 3))) & lane_mask(len);
-    }
-    void write(unsigned off, unsigned len, std::uint32_t v) {
-        const unsigned sh = 8 * (off & 3);
-        const std::uint32_t m = (lane_mask(len) << sh) & wmask[off / 4];
-        val[off / 4] = (val[off / 4] & ~m) | ((v << sh) & m);
-    }
-    std::uint16_t command() const { return static_cast<std::uint16_t>(val[1]); }
-};
+using dbvp::test::config_space;
 
 config_space function(std::uint16_t device, bool multifunction = false) {
     config_space c;

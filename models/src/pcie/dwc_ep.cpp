@@ -1,6 +1,8 @@
 // dbvp — Synopsys DesignWare PCIe endpoint controller model. See dwc_ep.h and docs/models/dwc_ep.md.
 #include "dbvp/pcie/dwc_ep.h"
 
+#include "dbvp/util/bits.h"
+
 #include "dbvp/core/report.h"
 #include "dwc_iatu.h"
 
@@ -38,16 +40,6 @@ constexpr std::uint32_t APP_LINK_UP = 1u << 0;
 
 constexpr unsigned sizes_124 = (1u << 1) | (1u << 2) | (1u << 4);
 
-bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
-unsigned log2_of(std::uint64_t v) {
-    unsigned n = 0;
-    while (v > 1) {
-        v >>= 1;
-        ++n;
-    }
-    return n;
-}
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 
 std::uint32_t config_type_bits(const bar_config& c) {
     return (c.is64 ? BAR_MEM64 : 0) | (c.prefetchable ? BAR_PREFETCH : 0);

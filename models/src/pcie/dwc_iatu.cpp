@@ -1,5 +1,7 @@
 #include "dwc_iatu.h"
 
+#include "dbvp/util/bits.h"
+
 #include "dbvp/core/report.h"
 
 #include <stdexcept>
@@ -7,16 +9,6 @@
 namespace dbvp::pcie::detail {
 
 namespace {
-bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
-unsigned log2_of(std::uint64_t v) {
-    unsigned n = 0;
-    while (v > 1) {
-        v >>= 1;
-        ++n;
-    }
-    return n;
-}
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
 } // namespace
 
 struct dwc_iatu::region {

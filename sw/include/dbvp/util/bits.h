@@ -1,0 +1,22 @@
+// dbvp — bit helpers shared by models, firmware and tests (plain C++).
+#pragma once
+
+#include <cstdint>
+
+namespace dbvp {
+
+constexpr bool is_pow2(std::uint64_t v) { return v && !(v & (v - 1)); }
+/// floor(log2(v)); 0 for v <= 1.
+constexpr unsigned log2_of(std::uint64_t v) {
+    unsigned n = 0;
+    while (v > 1) {
+        v >>= 1;
+        ++n;
+    }
+    return n;
+}
+/// Position of the most significant set bit, counting from 1 (Linux fls); 0 for v == 0.
+constexpr unsigned fls64(std::uint64_t v) { return v ? log2_of(v) + 1 : 0; }
+constexpr unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+
+} // namespace dbvp
