@@ -108,9 +108,32 @@ void native_cpu::dispatch(unsigned irq) {
     }
 }
 
+bool native_cpu::service_controller() {
+    line& nirq = lines_[0];
+    bool ran = false;
+    const sc_time now = master_.now();
+    while (nirq.level && nirq.since <= now) {
+        const unsigned intid = ic_->acknowledge();
+        if (intid == cpu_interrupt_if::spurious)
+            break;
+        in_irq_ = true;
+        master_.consume(cycles(p_.irq_entry));
+        ++irqs_taken_;
+        dispatch(intid);
+        ic_->end_of_interrupt(intid);
+        in_irq_ = false;
+        ran = true;
+        if (snapshot_.empty())
+            guest_warning(*this, "interrupt %u was taken but no handler is registered", intid);
+    }
+    return ran;
+}
+
 bool native_cpu::service() {
     if (in_irq_ || npending_ == 0)
         return false;
+    if (ic_)
+        return service_controller();
     bool ran = false;
     const sc_time now = master_.now();
     for (unsigned irq = 0; irq < lines_.size() && npending_; ++irq) {
@@ -178,7 +201,8 @@ void native_cpu::write64(std::uint64_t addr, std::uint64_t value, bool* ok) {
 
 fw::result<fw::irq_handle> native_cpu::request_irq(unsigned irq, fw::irq_handler handler, unsigned flags,
                                                    const char* name) {
-    if (irq >= lines_.size())
+    const bool valid = ic_ ? (irq < 1020 || (irq >= 8192 && irq < (1u << 24))) : irq < lines_.size();
+    if (!valid)
         return fw::status(fw::errc::invalid_argument, "interrupt " + std::to_string(irq) + " does not exist");
     if (!handler)
         return fw::status(fw::errc::invalid_argument, "no handler");

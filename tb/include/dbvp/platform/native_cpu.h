@@ -6,7 +6,10 @@
 //
 // Interrupts are taken between firmware steps: at every HAL call the CPU runs the handlers of each interrupt
 // that is pending at its local time (level: line high; edge: latched since last taken), lowest number first,
-// each after irq_entry cycles. Handlers never nest. When the firmware function returns, the CPU keeps serving
+// each after irq_entry cycles. Handlers never nest.
+// With an interrupt controller attached (a GICv3 CPU interface), input 0 is its nIRQ output and interrupt
+// numbers are INTIDs: while nIRQ is high the CPU acknowledges (highest-priority pending INTID), runs the handlers
+// registered for that INTID and ends the interrupt. When the firmware function returns, the CPU keeps serving
 // interrupts (an idle loop), so handlers registered by the firmware keep working.
 //
 // Timing parameters: clock, mmio_cycles (issue cost of each MMIO access, on top of what the bus annotates),
@@ -42,6 +45,8 @@ public:
     native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt);
 
     void set_firmware(firmware fw) { fw_ = std::move(fw); }
+    /// Take interrupts through an interrupt controller's CPU interface (bind its nIRQ output to input 0).
+    void attach_interrupt_controller(cpu_interrupt_if& ic) { ic_ = &ic; }
     /// Lines the firmware printed through hal::log(), in order, each prefixed with the CPU time.
     const std::vector<std::string>& console() const { return console_; }
     bool firmware_done() const { return done_; }
@@ -89,11 +94,13 @@ private:
     /// Synchronise and wait until an interrupt is takeable or `deadline` passed; true if one is takeable.
     bool wait_interrupt_until(const sc_core::sc_time& deadline);
     void dispatch(unsigned irq);
+    bool service_controller();
 
     params p_;
     const void* fdt_;
     master master_;
     firmware fw_;
+    cpu_interrupt_if* ic_ = nullptr;
     std::vector<line> lines_;
     std::vector<action> actions_;
     fw::irq_handle next_handle_ = 1;
