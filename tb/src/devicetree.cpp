@@ -290,7 +290,44 @@ std::vector<std::string> dt_node::strings(const char* prop) {
     return out;
 }
 
-int dt_node::cells(bool address, bool self) const {
+std::vector<std::uint32_t> dt_node::cells(const char* prop, unsigned multiple_of) {
+    consumed_.insert(prop);
+    int len;
+    const void* p = raw(prop, len);
+    std::vector<std::uint32_t> out;
+    if (!p)
+        return out;
+    if (len % 4 != 0 || (multiple_of && (len / 4) % multiple_of != 0))
+        fail(prop, "expected a multiple of " + std::to_string(multiple_of ? multiple_of : 1) + " cells, found " +
+                       std::to_string(len) + " bytes");
+    const auto* c = static_cast<const fdt32_t*>(p);
+    for (int i = 0; i < len / 4; ++i)
+        out.push_back(fdt32_to_cpu(c[i]));
+    return out;
+}
+
+std::vector<dt_node::spi> dt_node::interrupts(unsigned max_spis) {
+    std::vector<spi> out;
+    const auto c = cells("interrupts", 3);
+    for (std::size_t i = 0; i < c.size(); i += 3) {
+        if (c[i] != 0)
+            fail("interrupts", "only SPIs (first cell 0) can be wired on this platform");
+        if (c[i + 1] >= max_spis)
+            fail("interrupts", "SPI " + std::to_string(c[i + 1]) + " does not exist (the GIC has " +
+                                   std::to_string(max_spis) + ")");
+        if (c[i + 2] != 1 && c[i + 2] != 4)
+            fail("interrupts", "trigger " + std::to_string(c[i + 2]) + " is not 1 (edge rising) or 4 (level high)");
+        out.push_back({c[i + 1], c[i + 2] == 1});
+    }
+    return out;
+}
+
+bool dt_node::enabled() {
+    const std::string st = str("status", "okay", {"okay", "ok", "disabled"});
+    return st != "disabled";
+}
+
+int dt_node::cell_count(bool address, bool self) const {
     int node = offset_;
     if (!self) {
         node = fdt_parent_offset(dt_->blob(), offset_);
@@ -310,7 +347,7 @@ std::optional<dt_range> dt_node::optional_range(const char* prop, bool cells_fro
     const void* p = raw(prop, len);
     if (!p)
         return std::nullopt;
-    const int ac = cells(true, cells_from_self), sc = cells(false, cells_from_self);
+    const int ac = cell_count(true, cells_from_self), sc = cell_count(false, cells_from_self);
     if (len != (ac + sc) * 4)
         fail(prop, "expected " + std::to_string(ac) + " address and " + std::to_string(sc) + " size cells (" +
                        std::to_string((ac + sc) * 4) + " bytes), found " + std::to_string(len) + " bytes");
@@ -336,7 +373,7 @@ dt_range dt_node::reg(unsigned index) {
     const void* p = raw("reg", len);
     if (!p)
         fail("reg", "required property is missing");
-    const int ac = cells(true, false), sc = cells(false, false);
+    const int ac = cell_count(true, false), sc = cell_count(false, false);
     const int entry = (ac + sc) * 4;
     if (entry == 0 || len % entry != 0)
         fail("reg", "length " + std::to_string(len) + " bytes is not a multiple of " + std::to_string(ac) +

@@ -4,6 +4,9 @@
 
 #include "dbvp/core/master.h"
 
+#include <optional>
+#include <utility>
+
 #include <algorithm>
 #include <cstdio>
 #include <dirent.h>
@@ -222,19 +225,25 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     router::params bp;
     bp.clock_hz = sn.u64("clock-frequency", bp.clock_hz, 1000000, 10000000000ull);
     bp.latency = sn.u32("dbvp,latency-cycles", bp.latency, 0, 100000);
-    std::optional<dt_node> ram_node, ep_node;
+    std::optional<dt_node> ram_node, ep_node, gic_node, its_node, smmu_node, glue_node;
+    auto only_one = [](std::optional<dt_node>& slot, dt_node& c, const char* what) {
+        if (slot)
+            c.fail("compatible", std::string("a second ") + what + "; this platform has one");
+        slot = c;
+    };
     for (auto& c : sn.children()) {
-        if (c.str("device_type", "") == "memory") {
-            if (ram_node)
-                c.fail("device_type", "a second memory node; this platform has one endpoint RAM");
-            ram_node = c;
-        } else if (c.compatible_with("dbvp,dwc-pcie-ep")) {
-            if (ep_node)
-                c.fail("compatible", "a second endpoint controller; this platform has one");
-            ep_node = c;
-        } else {
+        if (c.str("device_type", "") == "memory")
+            only_one(ram_node, c, "memory node");
+        else if (c.compatible_with("dbvp,dwc-pcie-ep"))
+            only_one(ep_node, c, "endpoint controller");
+        else if (c.compatible_with("arm,gic-v3"))
+            only_one(gic_node, c, "GICv3");
+        else if (c.compatible_with("arm,smmu-v3"))
+            only_one(smmu_node, c, "SMMUv3");
+        else if (c.compatible_with("dbvp,imx95-pcie-lut") || c.compatible_with("dbvp,rid-map"))
+            only_one(glue_node, c, "RID-to-StreamID glue");
+        else
             c.fail("compatible", "unknown device on the SoC interconnect");
-        }
         sn.consume_child(c);
     }
     if (!ram_node)
@@ -246,23 +255,158 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     ram_node->finish();
     ram_base_ = ramr.base;
 
-    const pcie::dwc_ep::params ep = ep_params(*ep_node);
     struct soc_range {
         dt_range r;
         std::string what;
+        dt_node* node;
     };
-    std::vector<soc_range> soc_ranges{{ramr, ram_node->path() + " reg"}};
+    std::vector<soc_range> soc_ranges{{ramr, ram_node->path() + " reg", &*ram_node}};
+
+    const pcie::dwc_ep::params ep = ep_params(*ep_node);
     for (const char* n : {"dbi", "dbi2", "atu", "app", "addr_space"})
-        soc_ranges.push_back({ep_node->reg(n), ep_node->path() + " reg \"" + n + "\""});
+        soc_ranges.push_back({ep_node->reg(n), ep_node->path() + " reg \"" + n + "\"", &*ep_node});
     const std::uint64_t dbi_need = ep.num_functions * ep.func_dbi_stride;
     for (const char* n : {"dbi", "dbi2"})
         if (ep_node->reg(n).size < dbi_need)
             ep_node->fail("reg", std::string("the ") + n + " window is smaller than max-functions x dbvp,func-dbi-stride");
+    // Software description of the endpoint's IDs (read by the firmware): <rid-base phandle out-base length>.
+    for (const char* m : {"msi-map", "iommu-map"})
+        ep_node->cells(m, 4);
+    for (const char* m : {"msi-map-mask", "iommu-map-mask"})
+        ep_node->u32(m, 0xffff, 0, 0xffff);
+    ep_node->cells("msi-parent");
+    ep_node->cells("iommus");
+
+    // GICv3 and its ITS.
+    gic::gicv3::params gp;
+    gic::gicv3_its::params ip;
+    dt_range gicd{}, gicr{}, itsr{};
+    if (gic_node) {
+        gic_node->flag("interrupt-controller");
+        gic_node->u32("#interrupt-cells", 3, 3, 3);
+        gp.clock_hz = gic_node->u64("clock-frequency", gp.clock_hz, 1000000, 10000000000ull);
+        gp.num_spis = gic_node->u32("dbvp,num-spis", gp.num_spis, 32, 988);
+        if (gp.num_spis % 32)
+            gic_node->fail("dbvp,num-spis", std::to_string(gp.num_spis) + " is not a multiple of 32");
+        gp.lpi_id_bits = gic_node->u32("dbvp,lpi-id-bits", gp.lpi_id_bits, 14, 24);
+        gp.reg_latency = gic_node->u32("dbvp,reg-latency-cycles", gp.reg_latency, 0, 100000);
+        gp.deliver_latency = gic_node->u32("dbvp,deliver-latency-cycles", gp.deliver_latency, 0, 100000);
+        gp.lpi_cache_entries = gic_node->u32("dbvp,lpi-cache-entries", gp.lpi_cache_entries, 0, 1u << 20);
+        gicd = gic_node->reg(0u);
+        gicr = gic_node->reg(1u);
+        if (gicd.size < 0x10000)
+            gic_node->fail("reg", "the distributor (reg 0) needs 64 KiB");
+        if (gicr.size < 0x20000)
+            gic_node->fail("reg", "the redistributor (reg 1) needs 128 KiB (RD_base + SGI_base)");
+        soc_ranges.push_back({gicd, gic_node->path() + " reg 0 (GICD)", &*gic_node});
+        soc_ranges.push_back({gicr, gic_node->path() + " reg 1 (GICR)", &*gic_node});
+        for (auto& c : gic_node->children()) {
+            if (!c.compatible_with("arm,gic-v3-its"))
+                c.fail("compatible", "unknown child of the GIC (expected arm,gic-v3-its)");
+            if (its_node)
+                c.fail("compatible", "a second ITS; this platform has one");
+            gic_node->consume_child(c);
+            its_node = c;
+        }
+    }
+    if (its_node) {
+        its_node->flag("msi-controller");
+        its_node->u32("#msi-cells", 1, 1, 1);
+        ip.clock_hz = its_node->u64("clock-frequency", ip.clock_hz, 1000000, 10000000000ull);
+        ip.devbits = its_node->u32("dbvp,devbits", ip.devbits, 1, 32);
+        ip.idbits = its_node->u32("dbvp,idbits", ip.idbits, 1, 32);
+        ip.cidbits = its_node->u32("dbvp,cidbits", ip.cidbits, 1, 16);
+        ip.itt_entry_size = its_node->u32("dbvp,itt-entry-size", ip.itt_entry_size, 4, 16);
+        ip.reg_latency = its_node->u32("dbvp,reg-latency-cycles", ip.reg_latency, 0, 100000);
+        ip.cmd_latency = its_node->u32("dbvp,cmd-latency-cycles", ip.cmd_latency, 0, 100000);
+        ip.translate_latency = its_node->u32("dbvp,translate-latency-cycles", ip.translate_latency, 0, 100000);
+        ip.cache_entries = its_node->u32("dbvp,cache-entries", ip.cache_entries, 0, 1u << 20);
+        ip.fifo_depth = its_node->u32("dbvp,fifo-depth", ip.fifo_depth, 1, 1u << 20);
+        itsr = its_node->reg(0u);
+        if (itsr.size < 0x20000)
+            its_node->fail("reg", "the ITS needs 128 KiB (control frame + translation frame)");
+        soc_ranges.push_back({itsr, its_node->path() + " reg", &*its_node});
+        its_node->finish();
+    }
+    if (gic_node)
+        gic_node->finish();
+
+    // SMMUv3 on the endpoint's inbound path.
+    smmu::smmuv3::params smp;
+    dt_range smmur{};
+    std::vector<dt_node::spi> smmu_irqs;
+    std::vector<std::string> smmu_irq_names;
+    if (smmu_node && !smmu_node->enabled())
+        smmu_node.reset(); // status = "disabled": not built (the SoC node already counts it as read)
+    if (smmu_node) {
+        smmu_node->u32("#iommu-cells", 1, 1, 1);
+        smp.clock_hz = smmu_node->u64("clock-frequency", smp.clock_hz, 1000000, 10000000000ull);
+        smp.sid_bits = smmu_node->u32("dbvp,sid-bits", smp.sid_bits, 1, 32);
+        smp.reg_latency = smmu_node->u32("dbvp,reg-latency-cycles", smp.reg_latency, 0, 100000);
+        smp.lookup_latency = smmu_node->u32("dbvp,lookup-latency-cycles", smp.lookup_latency, 0, 100000);
+        smp.walk_step_latency = smmu_node->u32("dbvp,walk-step-latency-cycles", smp.walk_step_latency, 0, 100000);
+        smp.cmd_latency = smmu_node->u32("dbvp,cmd-latency-cycles", smp.cmd_latency, 0, 100000);
+        smp.config_cache_entries = smmu_node->u32("dbvp,config-cache-entries", smp.config_cache_entries, 0, 1u << 20);
+        smp.tlb_entries = smmu_node->u32("dbvp,tlb-entries", smp.tlb_entries, 0, 1u << 20);
+        smmur = smmu_node->reg(0u);
+        if (smmur.size < 0x20000)
+            smmu_node->fail("reg", "the SMMU needs 128 KiB (register pages 0 and 1)");
+        soc_ranges.push_back({smmur, smmu_node->path() + " reg", &*smmu_node});
+        if (smmu_node->has("interrupts")) {
+            if (!gic_node)
+                smmu_node->fail("interrupts", "there is no GIC to wire them to");
+            smmu_irqs = smmu_node->interrupts(gp.num_spis);
+            smmu_irq_names = smmu_node->strings("interrupt-names");
+            if (smmu_irq_names.size() != smmu_irqs.size())
+                smmu_node->fail("interrupt-names", "one name per interrupt (eventq, gerror)");
+            for (const auto& n : smmu_irq_names)
+                if (n != "eventq" && n != "gerror")
+                    smmu_node->fail("interrupt-names", "\"" + n + "\" is not one of: eventq, gerror");
+        }
+        smmu_node->finish();
+    }
+
+    // RID -> StreamID / DeviceID glue.
+    pcie::sid_glue::params glp;
+    dt_range glue_regs{};
+    if (glue_node) {
+        glp.clock_hz = glue_node->u64("clock-frequency", glp.clock_hz, 1000000, 10000000000ull);
+        glp.latency = glue_node->u32("dbvp,latency-cycles", glp.latency, 0, 100000);
+        if (glue_node->compatible_with("dbvp,imx95-pcie-lut")) {
+            glp.type = pcie::sid_glue::kind::lut;
+            glp.lut_entries = glue_node->u32("dbvp,entries", glp.lut_entries, 1, 32);
+            glp.controller_id = glue_node->u32("dbvp,controller-id", glp.controller_id, 0, 3);
+            glp.default_sid = glue_node->u32("dbvp,default-sid", glp.default_sid, 0, 63);
+            glue_regs = glue_node->reg(0u);
+            if (glue_regs.size < 0x1014)
+                glue_node->fail("reg", "the block control window must reach the LUT registers (0x1008..0x1013)");
+            glp.regs_size = glue_regs.size;
+            soc_ranges.push_back({glue_regs, glue_node->path() + " reg", &*glue_node});
+        } else {
+            glp.type = pcie::sid_glue::kind::map;
+            glp.rid_mask = glue_node->u32("dbvp,rid-mask", glp.rid_mask, 0, 0xffff);
+            auto read_map = [&](const char* prop, std::vector<pcie::sid_glue::map_entry>& out) {
+                if (!glue_node->has(prop))
+                    return;
+                const auto c = glue_node->cells(prop, 3);
+                out.clear();
+                for (std::size_t i = 0; i < c.size(); i += 3) {
+                    if (c[i + 2] == 0)
+                        glue_node->fail(prop, "entry " + std::to_string(i / 3) + " has length 0");
+                    out.push_back({c[i], c[i + 1], c[i + 2]});
+                }
+            };
+            read_map("dbvp,stream-map", glp.stream_map);
+            read_map("dbvp,device-map", glp.device_map);
+        }
+        glue_node->finish();
+    }
+
     for (std::size_t i = 0; i < soc_ranges.size(); ++i)
         for (std::size_t j = i + 1; j < soc_ranges.size(); ++j)
             if (soc_ranges[i].r.base < soc_ranges[j].r.base + soc_ranges[j].r.size &&
                 soc_ranges[j].r.base < soc_ranges[i].r.base + soc_ranges[i].r.size)
-                ep_node->fail("reg", soc_ranges[j].what + " overlaps " + soc_ranges[i].what);
+                soc_ranges[j].node->fail("reg", soc_ranges[j].what + " overlaps " + soc_ranges[i].what);
     ep_node->finish();
     sn.finish();
 
@@ -302,6 +446,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     ram_ = std::make_unique<memory>("ram", mp);
     ep_ = std::make_unique<pcie::dwc_ep>("pcie_ep", ep);
     cpu_ = std::make_unique<native_cpu>("cpu", cp, dt_.blob());
+    glue_ = std::make_unique<pcie::sid_glue>("sid_glue", glp);
 
     rc_->down.bind(link_->down_in);
     link_->down_out.bind(ep_->pcie_in);
@@ -311,21 +456,48 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     link_->link_up.bind(*ep_, 0);
     link_->link_up.bind(*rc_, 0);
 
+    // Masters on the SoC interconnect: the CPU, the endpoint's inbound path (glue, then the SMMU if any),
+    // and the table walkers of the GIC, ITS and SMMU.
     cpu_->bus.bind(soc_->in);
-    ep_->axi_out.bind(soc_->in);
+    ep_->axi_out.bind(glue_->in);
     unsigned port = 0;
-    soc_->out.bind(ram_->socket);
-    soc_->map(port++, ramr.base, ramr.size, "ram");
-    auto map_ep = [&](tlm::tlm_base_target_socket<>& s, const char* n) {
+    auto map_target = [&](tlm::tlm_base_target_socket<>& s, const dt_range& r, const std::string& label) {
         soc_->out.bind(s);
-        const dt_range r = ep_node->reg(n);
-        soc_->map(port++, r.base, r.size, std::string("pcie_ep.") + n);
+        soc_->map(port++, r.base, r.size, label);
     };
-    map_ep(ep_->dbi, "dbi");
-    map_ep(ep_->dbi2, "dbi2");
-    map_ep(ep_->atu, "atu");
-    map_ep(ep_->app, "app");
-    map_ep(ep_->addr_space, "addr_space");
+    map_target(ram_->socket, ramr, "ram");
+    for (auto [s, n] : {std::pair<tlm::tlm_base_target_socket<>*, const char*>{&ep_->dbi, "dbi"},
+                        {&ep_->dbi2, "dbi2"}, {&ep_->atu, "atu"}, {&ep_->app, "app"},
+                        {&ep_->addr_space, "addr_space"}})
+        map_target(*s, ep_node->reg(n), std::string("pcie_ep.") + n);
+
+    if (gic_node) {
+        gic_ = std::make_unique<gic::gicv3>("gic", gp);
+        map_target(gic_->gicd, gicd, "gic.gicd");
+        map_target(gic_->gicr, gicr, "gic.gicr");
+        gic_->mem.bind(soc_->in);
+        gic_->irq.bind(*cpu_, 0);
+        cpu_->attach_interrupt_controller(*gic_);
+    }
+    if (its_node) {
+        its_ = std::make_unique<gic::gicv3_its>("its", ip);
+        map_target(its_->regs, itsr, "its");
+        its_->mem.bind(soc_->in);
+        its_->connect(*gic_);
+    }
+    if (smmu_node) {
+        smmu_ = std::make_unique<smmu::smmuv3>("smmu", smp);
+        map_target(smmu_->regs, smmur, "smmu");
+        glue_->out.bind(smmu_->in);
+        smmu_->out.bind(soc_->in);
+        smmu_->walker.bind(soc_->in);
+        for (std::size_t i = 0; i < smmu_irqs.size(); ++i)
+            (smmu_irq_names[i] == "eventq" ? smmu_->evtq_irq : smmu_->gerror_irq).bind(*gic_, smmu_irqs[i].number);
+    } else {
+        glue_->out.bind(soc_->in);
+    }
+    if (glp.type == pcie::sid_glue::kind::lut)
+        map_target(glue_->regs, glue_regs, "lut");
 
     SC_HAS_PROCESS(platform);
     SC_THREAD(host_thread);

@@ -59,7 +59,7 @@ public:
 
     tlm_utils::simple_target_socket<sid_glue> in;
     tlm_utils::simple_initiator_socket<sid_glue> out;
-    tlm_utils::simple_target_socket<sid_glue> regs; // LUT registers (only meaningful for kind::lut)
+    tlm_utils::simple_target_socket_optional<sid_glue> regs; // LUT registers (kind::lut; may stay unbound)
 
     sid_glue(sc_core::sc_module_name name, const params& p);
     ~sid_glue() override;

@@ -134,6 +134,7 @@ private:
     status command(std::uint64_t d0, std::uint64_t d1 = 0);
     status sync();
     status recover_cmdq_error();
+    status take_cmdq_error();
     result<std::uint64_t> ste_slot(std::uint32_t sid, bool& new_l2);
     status install_ste(std::uint32_t sid, std::uint64_t d0, std::uint64_t d1);
     result<std::uint64_t> table(std::uint64_t desc_addr);
@@ -155,6 +156,7 @@ private:
     std::map<std::uint32_t, context> contexts_;
     std::uint16_t next_asid_ = 1;
     bool draining_ = false;
+    status cmdq_error_; // command error recovered by the interrupt handler, reported by the next sync()
     std::uint64_t overflows_ = 0, global_errors_ = 0;
 };
 

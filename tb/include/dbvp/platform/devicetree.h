@@ -65,6 +65,17 @@ public:
     dt_range reg(const char* name);
     std::optional<dt_range> optional_reg(const char* name);
     std::vector<std::string> strings(const char* prop);
+    /// All cells of a property (empty when absent); `multiple_of` checks the count (0: any).
+    std::vector<std::uint32_t> cells(const char* prop, unsigned multiple_of = 0);
+    /// Interrupt specifiers of a GICv3 child (`interrupts`, 3 cells: 0 = SPI, number, 1 = edge / 4 = level):
+    /// the SPI numbers (0-based, INTID - 32) in order.
+    struct spi {
+        unsigned number;
+        bool edge;
+    };
+    std::vector<spi> interrupts(unsigned max_spis);
+    /// `status` is "okay" (or absent).
+    bool enabled();
     bool compatible_with(const char* compat) const;
 
     /// Child node by name; required throws when missing.
@@ -80,7 +91,7 @@ public:
 
 private:
     const void* raw(const char* prop, int& len) const;
-    int cells(bool address, bool self) const;
+    int cell_count(bool address, bool self) const;
 
     const device_tree* dt_;
     int offset_;

@@ -8,12 +8,21 @@
 //   /soc               dbvp,interconnect: the endpoint SoC router; its children are mapped at their reg:
 //     memory@...       device_type "memory": endpoint RAM
 //     pcie-ep@...      dbvp,dwc-pcie-ep / snps,dw-pcie-ep: the endpoint controller (reg-names dbi, dbi2, atu,
-//                      app, addr_space), optional children bar0..bar5 describing BAR types
+//                      app, addr_space), optional children bar0..bar5 describing BAR types, msi-map/iommu-map
+//                      (the software description of its IDs, read by the firmware)
+//     interrupt-controller@...  arm,gic-v3: distributor + redistributor (reg 0 GICD, reg 1 GICR), the CPU takes
+//                      its interrupts through it; child msi-controller@... arm,gic-v3-its: the ITS
+//     iommu@...        arm,smmu-v3: on the endpoint's inbound path (status = "disabled" leaves it out)
+//     pcie-lut@...     dbvp,imx95-pcie-lut: the RID->StreamID LUT (else dbvp,rid-map: a fixed map; else identity)
 // Any unknown node or property, a wrong cell count or an out-of-range value is a config_error naming the file,
 // node and property. The firmware is handed the same blob (after overrides).
 #pragma once
 
 #include "dbvp/bus/router.h"
+#include "dbvp/gic/gicv3.h"
+#include "dbvp/gic/gicv3_its.h"
+#include "dbvp/pcie/sid_glue.h"
+#include "dbvp/smmu/smmuv3.h"
 #include "dbvp/host/hal.h"
 #include "dbvp/mem/memory.h"
 #include "dbvp/pcie/dwc_ep.h"
@@ -51,6 +60,11 @@ public:
     pcie::dwc_ep& ep() { return *ep_; }
     native_cpu& cpu() { return *cpu_; }
     memory& ep_ram() { return *ram_; }
+    /// Optional blocks (nullptr when the description has none).
+    gic::gicv3* gic() { return gic_.get(); }
+    gic::gicv3_its* its() { return its_.get(); }
+    smmu::smmuv3* smmu() { return smmu_.get(); }
+    pcie::sid_glue& glue() { return *glue_; }
     router& soc() { return *soc_; }
     const device_tree& dt() const { return dt_; }
     std::uint64_t ep_ram_base() const { return ram_base_; }
@@ -77,6 +91,10 @@ private:
     std::unique_ptr<memory> ram_;
     std::unique_ptr<pcie::dwc_ep> ep_;
     std::unique_ptr<native_cpu> cpu_;
+    std::unique_ptr<gic::gicv3> gic_;
+    std::unique_ptr<gic::gicv3_its> its_;
+    std::unique_ptr<smmu::smmuv3> smmu_;
+    std::unique_ptr<pcie::sid_glue> glue_;
     std::uint64_t ram_base_ = 0;
     host_software host_sw_;
     bool host_done_ = false;
