@@ -1,5 +1,6 @@
 #include "dbvp/fw/fdt.h"
 
+#include <cstdio>
 #include <cstring>
 
 extern "C" {
@@ -79,6 +80,25 @@ std::uint64_t fdt_view::u64(int node, const char* prop, std::uint64_t fallback) 
 }
 
 bool fdt_view::has(int node, const char* prop) const { return fdt_getprop(blob_, node, prop, nullptr) != nullptr; }
+
+result<std::uint32_t> fdt_view::map_id(int node, const char* map, const char* mask_prop, std::uint32_t id) const {
+    int len = 0;
+    const auto* p = static_cast<const fdt32_t*>(fdt_getprop(blob_, node, map, &len));
+    if (!p)
+        return id;
+    if (len <= 0 || len % 16)
+        return status(errc::invalid_argument, node_name(node) + ": malformed " + map + " (entries of 4 cells)");
+    const std::uint32_t masked = id & u32(node, mask_prop, 0xffffffffu);
+    for (int i = 0; i < len / 16; ++i) {
+        const std::uint32_t in_base = fdt32_to_cpu(p[4 * i]), out_base = fdt32_to_cpu(p[4 * i + 2]);
+        const std::uint32_t length = fdt32_to_cpu(p[4 * i + 3]);
+        if (masked >= in_base && masked - in_base < length)
+            return out_base + (masked - in_base);
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, "0x%x", static_cast<unsigned>(id));
+    return status(errc::no_device, node_name(node) + ": " + map + " has no entry for ID " + text);
+}
 
 std::string fdt_view::node_name(int node) const {
     char path[256];

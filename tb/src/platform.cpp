@@ -286,8 +286,8 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
         gic_node->u32("#interrupt-cells", 3, 3, 3);
         gp.clock_hz = gic_node->u64("clock-frequency", gp.clock_hz, 1000000, 10000000000ull);
         gp.num_spis = gic_node->u32("dbvp,num-spis", gp.num_spis, 32, 988);
-        if (gp.num_spis % 32)
-            gic_node->fail("dbvp,num-spis", std::to_string(gp.num_spis) + " is not a multiple of 32");
+        if (gp.num_spis % 32 && gp.num_spis != 988)
+            gic_node->fail("dbvp,num-spis", std::to_string(gp.num_spis) + " is neither a multiple of 32 nor 988");
         gp.lpi_id_bits = gic_node->u32("dbvp,lpi-id-bits", gp.lpi_id_bits, 14, 24);
         gp.reg_latency = gic_node->u32("dbvp,reg-latency-cycles", gp.reg_latency, 0, 100000);
         gp.deliver_latency = gic_node->u32("dbvp,deliver-latency-cycles", gp.deliver_latency, 0, 100000);
@@ -316,7 +316,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
         ip.devbits = its_node->u32("dbvp,devbits", ip.devbits, 1, 32);
         ip.idbits = its_node->u32("dbvp,idbits", ip.idbits, 1, 32);
         ip.cidbits = its_node->u32("dbvp,cidbits", ip.cidbits, 1, 16);
-        ip.itt_entry_size = its_node->u32("dbvp,itt-entry-size", ip.itt_entry_size, 4, 16);
+        ip.itt_entry_size = its_node->u32("dbvp,itt-entry-size", ip.itt_entry_size, 6, 16);
         ip.reg_latency = its_node->u32("dbvp,reg-latency-cycles", ip.reg_latency, 0, 100000);
         ip.cmd_latency = its_node->u32("dbvp,cmd-latency-cycles", ip.cmd_latency, 0, 100000);
         ip.translate_latency = its_node->u32("dbvp,translate-latency-cycles", ip.translate_latency, 0, 100000);
@@ -461,7 +461,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     cpu_->bus.bind(soc_->in);
     ep_->axi_out.bind(glue_->in);
     unsigned port = 0;
-    auto map_target = [&](tlm::tlm_base_target_socket<>& s, const dt_range& r, const std::string& label) {
+    auto map_target = [&](auto& s, const dt_range& r, const std::string& label) { // any bind policy
         soc_->out.bind(s);
         soc_->map(port++, r.base, r.size, label);
     };

@@ -130,12 +130,14 @@ TEST(EndToEnd, HostWriteLatencyIsTheSumOfTheHops) {
     const auto& lk = p.link().get_params();
     const auto& ep = p.ep().get_params();
     const auto& ram = p.ep_ram().get_params();
+    const auto& glue = p.glue().get_params(); // RID -> StreamID/DeviceID glue on the inbound master path
     // Gen3 x4: 8000 MT/s per lane, 128b/130b. MWr with a 32-bit address: 12 B header + 4 B + 8 B framing.
     const std::uint64_t bytes = 12 + 4 + lk.framing_bytes;
     const std::uint64_t ser_ps = (bytes * 130 * 1000000 + 16 * lk.width * 8000 - 1) / (16 * lk.width * 8000);
     const sc_core::sc_time expected = cyc(rc.clock_hz, rc.latency) + sc_core::sc_time(double(ser_ps), sc_core::SC_PS) +
                                       cyc(lk.clock_hz, lk.latency) + cyc(ep.clock_hz, ep.inbound_latency) +
-                                      cyc(ep.clock_hz, ep.atu_latency) + cyc(500000000, 2) +
+                                      cyc(ep.clock_hz, ep.atu_latency) + cyc(glue.clock_hz, glue.latency) +
+                                      cyc(500000000, 2) +
                                       cyc(ram.clock_hz, ram.write_latency);
     // now_ns() has nanosecond resolution.
     EXPECT_NEAR(measured.to_seconds() * 1e9, expected.to_seconds() * 1e9, 1.0)

@@ -5,6 +5,7 @@
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/util/bits.h"
 
 #include <array>
 #include <cstring>
@@ -67,8 +68,6 @@ constexpr id_reg ID_REGS[] = {
 constexpr unsigned sizes_148 = (1u << 1) | (1u << 4) | (1u << 8);
 constexpr unsigned idle_priority = 0xff; // an interrupt must have a priority value below the running priority
 
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
-
 } // namespace
 
 // ------------------------------------------------------------------------------------------------------------
@@ -130,8 +129,28 @@ struct gicv3::impl {
     std::array<rd_op, 16> ops{};
     std::size_t ops_head = 0, ops_count = 0;
     sc_core::sc_event rd_ev, lpi_ready_ev;
-    tlm::tlm_generic_payload pl_its; // accesses made on behalf of the ITS (lpi_sink_if)
-    tlm::tlm_generic_payload pl_rd;  // accesses of the redistributor engine
+    tlm::tlm_generic_payload pl_rd; // accesses of the redistributor engine
+    // Payloads for lpi_sink_if calls: one per caller in flight (ITS command and translation threads, several
+    // ITSes), so a memory target that waits inside b_transport never sees a payload reused under it.
+    std::array<tlm::tlm_generic_payload, 8> pl_pool;
+    std::array<bool, 8> pl_busy{};
+    struct lease {
+        impl& m;
+        std::size_t i;
+        tlm::tlm_generic_payload& pl;
+        lease(impl& owner, std::size_t n) : m(owner), i(n), pl(owner.pl_pool[n]) {}
+        lease(const lease&) = delete;
+        lease& operator=(const lease&) = delete;
+        ~lease() { m.pl_busy[i] = false; }
+    };
+    lease payload() {
+        for (std::size_t n = 0; n < pl_busy.size(); ++n)
+            if (!pl_busy[n]) {
+                pl_busy[n] = true;
+                return lease(*this, n);
+            }
+        throw std::logic_error(std::string(g.name()) + ": more than 8 concurrent LPI requests");
+    }
 
     // Registers.
     register_bank gicd;
@@ -142,7 +161,6 @@ struct gicv3::impl {
 
     impl(gicv3& owner, const params& prm);
 
-    const char* who() const { return g.name(); }
     sc_time offset_of(const access_ctx& ctx) const { return ctx.time - sc_core::sc_time_stamp(); }
 
     // ---- Register declaration helpers ---------------------------------------------------------------------
@@ -272,7 +290,7 @@ gicv3::impl::impl(gicv3& owner, const params& prm)
       cache(prm.lpi_cache_entries), gicd("gicd", 0x10000, sizes_148), gicr("gicr", 0x20000, sizes_148),
       d_ctlr(gicd, "GICD_CTLR", GICD_CTLR, 4, CTLR_DS, CTLR_ENABLE_G0 | CTLR_ENABLE_G1 | CTLR_ARE),
       d_typer(gicd, "GICD_TYPER", GICD_TYPER, 4,
-              ((num_wired / 32 - 1) & 0x1f) | (1u << 17) | ((prm.lpi_id_bits - 1u) << 19) | (1u << 24), 0),
+              (((num_wired + 31) / 32 - 1) & 0x1f) | (1u << 17) | ((prm.lpi_id_bits - 1u) << 19) | (1u << 24), 0),
       d_iidr(gicd, "GICD_IIDR", GICD_IIDR, 4, IIDR_VALUE, 0), d_typer2(gicd, "GICD_TYPER2", GICD_TYPER2, 4, 0, 0),
       d_statusr(gicd, "GICD_STATUSR", GICD_STATUSR, 4, 0, 0),
       r_ctlr(gicr, "GICR_CTLR", GICR_CTLR, 4, GICR_CTLR_IR, GICR_CTLR_ENABLE_LPIS),
@@ -291,12 +309,7 @@ gicv3::impl::impl(gicv3& owner, const params& prm)
 
     // ---- Distributor ----
     d_ctlr.on_write([this](const reg_write& wr) {
-        if ((wr.old_value & CTLR_ARE) && !(wr.new_value & CTLR_ARE)) {
-            guest_warning(g, "GICD_CTLR written with 0x%08llx: ARE cannot be cleared once set (legacy operation is "
-                             "not modelled); ARE stays 1",
-                          ull(wr.data));
-            d_ctlr.set(d_ctlr.get() | CTLR_ARE);
-        } else if ((wr.new_value & (CTLR_ENABLE_G0 | CTLR_ENABLE_G1)) && !(wr.new_value & CTLR_ARE)) {
+        if ((wr.new_value & (CTLR_ENABLE_G0 | CTLR_ENABLE_G1)) && !(wr.new_value & CTLR_ARE)) {
             guest_warning(g, "GICD_CTLR written with 0x%08llx: a group is enabled with ARE = 0; legacy operation is "
                              "not modelled, interrupts are routed by affinity",
                           ull(wr.data));
@@ -453,7 +466,7 @@ void gicv3::impl::add_bits(register_bank& bank, const char* name, std::uint64_t 
         reg& r = add(bank, rn, base + 4 * k, 4, 0, 0);
         r.on_read([this, first, op](const access_ctx&) -> std::uint64_t {
             std::uint64_t v = 0;
-            for (unsigned b = 0; b < 32; ++b) {
+            for (unsigned b = 0; b < 32 && first + b < num_wired; ++b) {
                 const wired& x = w[first + b];
                 bool bit = false;
                 switch (op) {
@@ -473,6 +486,8 @@ void gicv3::impl::add_bits(register_bank& bank, const char* name, std::uint64_t 
             while (bits) {
                 const unsigned b = static_cast<unsigned>(__builtin_ctzll(bits));
                 bits &= bits - 1;
+                if (first + b >= num_wired)
+                    break; // INTIDs 1020-1023 are special
                 wired& x = w[first + b];
                 switch (op) {
                 case bitop::set_enable: x.enabled = true; break;
@@ -519,12 +534,12 @@ void gicv3::impl::add_priority(register_bank& bank, const char* name, std::uint6
         reg& r = add(bank, rn, base + 4 * k, 4, 0, 0);
         r.on_read([this, first](const access_ctx&) -> std::uint64_t {
             std::uint64_t v = 0;
-            for (unsigned j = 0; j < 4; ++j)
+            for (unsigned j = 0; j < 4 && first + j < num_wired; ++j)
                 v |= static_cast<std::uint64_t>(w[first + j].prio) << (8 * j);
             return v;
         });
         r.on_write([this, first](const reg_write& wr) {
-            for (unsigned j = 0; j < 4; ++j)
+            for (unsigned j = 0; j < 4 && first + j < num_wired; ++j)
                 if ((wr.bytemask >> (8 * j)) & 0xff)
                     w[first + j].prio = static_cast<std::uint8_t>(wr.data >> (8 * j));
             update(offset_of(wr.ctx));
@@ -548,7 +563,7 @@ void gicv3::impl::add_config(register_bank& bank, const char* name, std::uint64_
     reg& r = add(bank, rn, off, 4, 0, 0);
     r.on_read([this, first](const access_ctx&) -> std::uint64_t {
         std::uint64_t v = 0;
-        for (unsigned j = 0; j < 16; ++j)
+        for (unsigned j = 0; j < 16 && first + j < num_wired; ++j)
             v |= static_cast<std::uint64_t>(w[first + j].edge) << (2 * j + 1);
         return v;
     });
@@ -556,7 +571,7 @@ void gicv3::impl::add_config(register_bank& bank, const char* name, std::uint64_
         if (wr.data & 0x55555555u & wr.bytemask)
             guest_warning(g, "%s written with 0x%08llx: the even bits are reserved and ignored", rn.c_str(),
                           ull(wr.data));
-        for (unsigned j = 0; j < 16; ++j) {
+        for (unsigned j = 0; j < 16 && first + j < num_wired; ++j) {
             if (!((wr.bytemask >> (2 * j)) & 0x3))
                 continue;
             wired& x = w[first + j];
@@ -768,8 +783,8 @@ std::uint8_t gicv3::impl::known_config(unsigned intid) const {
 namespace {
 void validate(const char* name, const gicv3::params& p) {
     auto bad = [name](const std::string& what) { throw std::invalid_argument(std::string(name) + ": " + what); };
-    if (p.num_spis < 32 || p.num_spis > 988 || p.num_spis % 32)
-        bad("num_spis must be a multiple of 32 in 32..988 (got " + std::to_string(p.num_spis) + ")");
+    if (p.num_spis < 32 || p.num_spis > 988 || (p.num_spis % 32 && p.num_spis != 988))
+        bad("num_spis must be a multiple of 32 in 32..960, or 988 (got " + std::to_string(p.num_spis) + ")");
     if (p.lpi_id_bits < 14 || p.lpi_id_bits > 24)
         bad("lpi_id_bits must be 14..24 (got " + std::to_string(p.lpi_id_bits) + ")");
 }
@@ -879,7 +894,8 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
         return false;
     }
     std::uint8_t c = 0;
-    if (!m.lpi_config(m.pl_its, intid, c, offset)) {
+    const impl::lease l = m.payload();
+    if (!m.lpi_config(l.pl, intid, c, offset)) {
         ++stats_.lpis_refused;
         return false;
     }
@@ -889,7 +905,7 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
         return true;
     m.set_pend_bit(intid, true);
     m.update(offset);
-    m.write_pending_byte(m.pl_its, intid / 8, offset); // write-through, off the signalling path
+    m.write_pending_byte(l.pl, intid / 8, offset); // write-through, off the signalling path
     return true;
 }
 
@@ -900,21 +916,24 @@ void gicv3::clear_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_ti
         return;
     m.set_pend_bit(intid, false);
     m.update(offset);
-    m.write_pending_byte(m.pl_its, intid / 8, offset);
+    const impl::lease l = m.payload();
+    m.write_pending_byte(l.pl, intid / 8, offset);
 }
 
 void gicv3::invalidate_lpi(unsigned processor, unsigned intid, sc_core::sc_time& offset) {
     impl& m = *m_;
     if (processor != 0 || !m.lpis_enabled || !m.lpi_in_range(intid) || !m.wait_ready(offset))
         return;
-    m.invalidate_one(m.pl_its, intid, offset);
+    const impl::lease l = m.payload();
+    m.invalidate_one(l.pl, intid, offset);
 }
 
 void gicv3::invalidate_all_lpis(unsigned processor, sc_core::sc_time& offset) {
     impl& m = *m_;
     if (processor != 0 || !m.lpis_enabled || !m.wait_ready(offset))
         return;
-    m.invalidate_all(m.pl_its, offset);
+    const impl::lease l = m.payload();
+    m.invalidate_all(l.pl, offset);
 }
 
 void gicv3::move_lpi(unsigned from, unsigned to, unsigned intid, sc_core::sc_time& offset) {

@@ -5,6 +5,7 @@
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/util/bits.h"
 
 #include <algorithm>
 #include <array>
@@ -130,8 +131,6 @@ std::uint64_t page_bytes(std::uint64_t baser) {
 /// True when `id` needs more than `nbits` bits.
 bool exceeds(std::uint64_t id, unsigned nbits) { return nbits < 64 && (id >> nbits) != 0; }
 
-unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
-
 } // namespace
 
 const char* gicv3_its::to_string(drop_reason r) {
@@ -211,7 +210,6 @@ struct gicv3_its::impl {
 
     impl(gicv3_its& owner, const params& prm);
 
-    const char* who() const { return its.name(); }
     bool enabled() const { return ctlr.get() & CTLR_ENABLED; }
     std::uint64_t queue_bytes() const { return ((cbaser.get() & CBASER_SIZE) + 1) * 0x1000; }
     bool quiescent() const {
@@ -223,9 +221,12 @@ struct gicv3_its::impl {
             throw std::logic_error(std::string(its.name()) + ": not connected to the redistributors (connect())");
         return *sink;
     }
+    /// CBASER and BASER<n> are read-only while the ITS is enabled (a write of the value they hold is harmless).
     void reject_while_enabled(reg& r, const reg_write& w) {
-        guest_warning(its, "%s written with 0x%016llx while GITS_CTLR.Enabled = 1: read-only, the write is ignored",
-                      r.name().c_str(), ull(w.data));
+        if (w.new_value != w.old_value)
+            guest_warning(its, "%s written with 0x%016llx while GITS_CTLR.Enabled = 1: read-only, the write is "
+                               "ignored",
+                          r.name().c_str(), ull(w.data));
         r.set(w.old_value);
     }
     void baser_written(unsigned n, const reg_write& w);
@@ -322,7 +323,7 @@ struct gicv3_its::impl {
     outcome execute(const std::uint64_t (&dw)[4], sc_time& offset);
     void command_error(std::uint8_t op, std::uint32_t code, const sc_time& offset, const char* what,
                        unsigned long long a, unsigned long long b);
-    outcome memory_stall(std::uint8_t op, const char* what, const sc_time& offset);
+    outcome memory_stall(std::uint8_t op, const char* what);
 };
 
 gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
@@ -349,7 +350,7 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
         }
     });
     cbaser.on_write([this](const reg_write& w) {
-        if (w.old_value != w.new_value && enabled())
+        if (enabled())
             return reject_while_enabled(cbaser, w);
         if (w.data & ~CBASER_WRITABLE & w.bytemask)
             guest_warning(its, "GITS_CBASER written with 0x%016llx: reserved bits ignored", ull(w.data));
@@ -397,7 +398,7 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
 
 void gicv3_its::impl::baser_written(unsigned n, const reg_write& w) {
     reg& r = *baser[n];
-    if (w.old_value != w.new_value && enabled())
+    if (enabled())
         return reject_while_enabled(r, w);
     std::uint64_t v = r.get();
     if (((v & BASER_PAGE) >> BASER_PAGE_SHIFT) == 3) {
@@ -594,8 +595,7 @@ void gicv3_its::impl::command_error(std::uint8_t op, std::uint32_t code, const s
                   command_name(op), op, ull(creadr_off), error_name(code), code, detail);
 }
 
-gicv3_its::impl::outcome gicv3_its::impl::memory_stall(std::uint8_t op, const char* what, const sc_time& offset) {
-    (void)offset;
+gicv3_its::impl::outcome gicv3_its::impl::memory_stall(std::uint8_t op, const char* what) {
     guest_warning(its,
                   "command %s (0x%02x) at GITS_CREADR 0x%llx: %s failed (bus error); the command queue stalls "
                   "(GITS_CREADR.Stalled) until GITS_CWRITER.Retry is written",
@@ -617,7 +617,7 @@ void gicv3_its::impl::cmd_thread() {
         const std::uint64_t at = (cbaser.get() & CBASER_PA) + creadr_off;
         outcome o = outcome::next;
         if (!mem_access(pl_cmd, tlm::TLM_READ_COMMAND, at, raw, 32, offset)) {
-            o = memory_stall(0, "reading the command", offset);
+            o = memory_stall(0, "reading the command");
         } else {
             std::uint64_t dw[4] = {};
             for (unsigned i = 0; i < 32; ++i)
@@ -669,7 +669,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         std::uint64_t addr = 0;
         lookup r = exceeds(dev, p.devbits) ? lookup::out_of_range : entry_addr(pl, 0, dev, addr, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the level-1 device table", offset);
+            return memory_stall(op, "reading the level-1 device table");
         if (r != lookup::ok) {
             command_error(op, E_ITS_MAPD_DEVICE_OOR, offset,
                           "DeviceID 0x%llx is beyond the device table or its level-2 page is not valid", dev, 0);
@@ -682,7 +682,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         }
         const std::uint64_t entry = valid ? (1ull | (static_cast<std::uint64_t>(size) << 1) | itt) : 0;
         if (!write_le(pl, addr, entry_bytes, entry, offset))
-            return memory_stall(op, "writing the device table entry", offset);
+            return memory_stall(op, "writing the device table entry");
         cache_drop_if([&](const cache_entry& c) { return c.device_id == dev; });
         return outcome::next;
     }
@@ -690,7 +690,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         std::uint64_t addr = 0;
         lookup r = exceeds(icid, p.cidbits) ? lookup::out_of_range : entry_addr(pl, 1, icid, addr, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the level-1 collection table", offset);
+            return memory_stall(op, "reading the level-1 collection table");
         if (r != lookup::ok) {
             command_error(op, E_ITS_MAPC_COLLECTION_OOR, offset,
                           "ICID 0x%llx is beyond the collection table (CIDbits %llu)", icid, p.cidbits);
@@ -702,7 +702,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         }
         const std::uint64_t entry = valid ? (1ull | (rd << 16)) : 0;
         if (!write_le(pl, addr, entry_bytes, entry, offset))
-            return memory_stall(op, "writing the collection table entry", offset);
+            return memory_stall(op, "writing the collection table entry");
         cache_drop_if([&](const cache_entry& c) { return c.icid == icid; });
         return outcome::next;
     }
@@ -711,7 +711,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         const unsigned intid = op == CMD_MAPI ? ev : pintid;
         lookup r = read_dte(pl, dev, d, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the device table", offset);
+            return memory_stall(op, "reading the device table");
         if (r != lookup::ok) {
             command_error(op, E_ITS_MAPTI_UNMAPPED_DEVICE, offset, "DeviceID 0x%llx is not mapped", dev, 0);
             return outcome::next;
@@ -735,7 +735,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
                                     (static_cast<std::uint64_t>(icid) << 32);
         const std::uint64_t addr = d.itt + static_cast<std::uint64_t>(ev) * p.itt_entry_size;
         if (!write_le(pl, addr, p.itt_entry_size, entry, offset))
-            return memory_stall(op, "writing the ITT entry", offset);
+            return memory_stall(op, "writing the ITT entry");
         cache_drop_if([&](const cache_entry& c) { return c.device_id == dev && c.event_id == ev; });
         return outcome::next;
     }
@@ -750,12 +750,12 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
                                                        : E_ITS_INV_UNMAPPED_COLLECTION;
         lookup r = lookup::ok;
         if (!find_event(unmapped, r))
-            return r == lookup::memory_error ? memory_stall(op, "reading the device table or ITT", offset)
+            return r == lookup::memory_error ? memory_stall(op, "reading the device table or ITT")
                                              : outcome::next;
         unsigned proc = 0;
         r = read_cte(pl, e.icid, proc, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the collection table", offset);
+            return memory_stall(op, "reading the collection table");
         if (r != lookup::ok) {
             command_error(op, nocoll, offset, "the interrupt's collection 0x%llx is not mapped (LPI %llu)", e.icid,
                           e.intid);
@@ -774,30 +774,30 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
     case CMD_DISCARD: {
         lookup r = lookup::ok;
         if (!find_event(E_ITS_DISCARD_UNMAPPED_INTERRUPT, r))
-            return r == lookup::memory_error ? memory_stall(op, "reading the device table or ITT", offset)
+            return r == lookup::memory_error ? memory_stall(op, "reading the device table or ITT")
                                              : outcome::next;
         unsigned proc = 0;
         r = read_cte(pl, e.icid, proc, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the collection table", offset);
+            return memory_stall(op, "reading the collection table");
         if (r == lookup::ok)
             rdist.clear_lpi_pending(proc, e.intid, offset);
         if (!write_le(pl, e.addr, p.itt_entry_size, 0, offset))
-            return memory_stall(op, "writing the ITT entry", offset);
+            return memory_stall(op, "writing the ITT entry");
         cache_drop_if([&](const cache_entry& c) { return c.device_id == dev && c.event_id == ev; });
         return outcome::next;
     }
     case CMD_MOVI: {
         lookup r = lookup::ok;
         if (!find_event(E_ITS_MOVI_UNMAPPED_INTERRUPT, r))
-            return r == lookup::memory_error ? memory_stall(op, "reading the device table or ITT", offset)
+            return r == lookup::memory_error ? memory_stall(op, "reading the device table or ITT")
                                              : outcome::next;
         unsigned from = 0, to = 0;
         r = read_cte(pl, e.icid, from, offset);
         if (r == lookup::ok)
             r = read_cte(pl, icid, to, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the collection table", offset);
+            return memory_stall(op, "reading the collection table");
         if (r != lookup::ok) {
             command_error(op, E_ITS_MOVI_UNMAPPED_COLLECTION, offset,
                           "collection 0x%llx or the interrupt's collection 0x%llx is not mapped", icid, e.icid);
@@ -806,7 +806,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         const std::uint64_t entry = 3ull | (static_cast<std::uint64_t>(e.intid) << 2) |
                                     (static_cast<std::uint64_t>(icid) << 32);
         if (!write_le(pl, e.addr, p.itt_entry_size, entry, offset))
-            return memory_stall(op, "writing the ITT entry", offset);
+            return memory_stall(op, "writing the ITT entry");
         cache_drop_if([&](const cache_entry& c) { return c.device_id == dev && c.event_id == ev; });
         if (from != to)
             rdist.move_lpi(from, to, e.intid, offset);
@@ -816,7 +816,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         unsigned proc = 0;
         const lookup r = read_cte(pl, icid, proc, offset);
         if (r == lookup::memory_error)
-            return memory_stall(op, "reading the collection table", offset);
+            return memory_stall(op, "reading the collection table");
         if (r != lookup::ok) {
             command_error(op, E_ITS_INVALL_UNMAPPED_COLLECTION, offset, "collection 0x%llx is not mapped", icid, 0);
             return outcome::next;

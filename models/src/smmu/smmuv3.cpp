@@ -61,6 +61,8 @@ unsigned start_level(unsigned ia) {
 
 bool is_fetch_event(std::uint8_t id) { return id == F_STE_FETCH || id == F_CD_FETCH; }
 
+constexpr std::uint32_t NO_STREAM_ID = 0xffffffffu; // events() of transactions that carried none
+
 } // namespace
 
 const char* smmuv3::event_name(std::uint8_t id) {
@@ -101,6 +103,7 @@ struct smmuv3::impl {
         unsigned t0sz = 0;
         bool epd0 = false;
         bool affd = false;
+        bool record = false; // CD.R: translation-class faults are recorded
         std::uint16_t asid = 0;
         std::uint64_t ttb0 = 0;
         unsigned oa_bits = OAS_BITS;
@@ -138,6 +141,7 @@ struct smmuv3::impl {
         bool tlb_counted = false;  // the TLB lookup was already counted inline
         std::uint8_t prefault = 0; // fault found inline (permission on a TLB hit): only to be reported
         bool privileged = false;
+        bool record = true;        // CD.R of the stream (prefault)
         outcome result = outcome::abort;
         std::uint64_t pa = 0;
         bool done = false;
@@ -235,7 +239,7 @@ struct smmuv3::impl {
         return (!write || e.writable) && (privileged || e.unpriv);
     }
     void resolve(walk_req& r);
-    void report(const fault& flt, std::uint32_t sid, std::uint64_t va, bool write, bool privileged);
+    void report(const fault& flt, std::uint32_t sid, std::uint64_t va, bool write, bool privileged, bool record);
     walk_req* pop() {
         walk_req* r = head;
         if (r) {
@@ -615,6 +619,7 @@ bool smmuv3::impl::fetch_cd(config& c, fetcher& f, fault& flt) {
     c.t0sz = t0sz;
     c.epd0 = d0 & CD0_EPD0;
     c.affd = d0 & CD0_AFFD;
+    c.record = d0 & CD0_R;
     c.asid = static_cast<std::uint16_t>(d0 >> CD0_ASID_SHIFT);
     c.oa_bits = ips_bits(static_cast<unsigned>((d0 >> CD0_IPS_SHIFT) & 7));
     c.ttb0 = d1 & CD1_TTB0;
@@ -705,11 +710,13 @@ void smmuv3::impl::resolve(walk_req& r) {
     fetcher f{*this, &t};
     fault flt;
     bool priv = r.privileged;
+    bool record = r.record;
     config c;
     if (r.prefault) {
         flt.id = r.prefault;
     } else if (get_config(r.sid, c, f, flt)) {
         priv = c.privileged;
+        record = c.record;
         if (c.kind == config::abort) {
             r.result = outcome::abort;
         } else if (c.kind == config::bypass) {
@@ -741,17 +748,21 @@ void smmuv3::impl::resolve(walk_req& r) {
     if (t != SC_ZERO_TIME)
         sc_core::wait(t);
     if (flt.id) {
-        report(flt, r.sid, r.va, r.write, priv);
+        // CD.R = 0 suppresses the records of translation-class faults (not of walk aborts or configuration errors).
+        const bool translation_class =
+            flt.id == F_TRANSLATION || flt.id == F_ADDR_SIZE || flt.id == F_ACCESS || flt.id == F_PERMISSION;
+        report(flt, r.sid, r.va, r.write, priv, record || !translation_class);
         r.result = outcome::fault;
     }
 }
 
 /// Record a fault: event queue write (walker thread, timed), EVTQ_PROD, interrupt, events().
-void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va, bool write, bool privileged) {
+void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va, bool write, bool privileged,
+                          bool record) {
     ++s.stats_.faults;
     event ev{sc_core::sc_time_stamp(), flt.id, sid, is_fetch_event(flt.id) ? flt.fetch : va, write, false};
     // CR2.RECINVSID = 0: transactions with an invalid StreamID are terminated without an event record.
-    const bool want = flt.id != C_BAD_STREAMID || (cr2.get() & CR2_RECINVSID);
+    const bool want = record && (flt.id != C_BAD_STREAMID || (cr2.get() & CR2_RECINVSID));
     if (want && (cr0.get() & CR0_EVTQEN)) {
         const queue q = evtq();
         const std::uint32_t prod = static_cast<std::uint32_t>(evtq_prod.get());
@@ -808,8 +819,6 @@ void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va,
 
 void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     const pcie_attr* a = attr_of(p);
-    if (!a || !a->has_stream_id)
-        throw std::logic_error(owner() + ": transaction on `in` carries no StreamID (pcie_attr.has_stream_id)");
     delay += s.cycles(cfg.lookup_latency);
     const std::uint64_t va = p.get_address();
     const bool write = p.is_write();
@@ -822,6 +831,15 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
             ++st.bypassed;
             forward(p, va, delay);
         }
+        return;
+    }
+    if (!a || !a->has_stream_id) {
+        // No StreamID (e.g. a requester ID outside the glue's map): nothing to look up. Terminated; kept in
+        // events() as C_BAD_STREAMID with StreamID ~0, never written to the queue (there is no StreamID to report).
+        ++st.faults;
+        s.events_.push_back(
+            event{sc_core::sc_time_stamp() + delay, C_BAD_STREAMID, NO_STREAM_ID, va, write, false});
+        p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
     walk_req r;
@@ -842,6 +860,7 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
             return;
         case config::s1:
             r.privileged = c.privileged;
+            r.record = c.record;
             if (in_range(c, va)) {
                 r.tlb_counted = true;
                 if (const tlb_entry* t = tlb_find(c.asid, va, true)) {

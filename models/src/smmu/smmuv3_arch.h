@@ -92,6 +92,7 @@ constexpr std::uint64_t CD0_V = 1ull << 31;
 constexpr unsigned CD0_IPS_SHIFT = 32;
 constexpr std::uint64_t CD0_AFFD = 1ull << 35;
 constexpr std::uint64_t CD0_AA64 = 1ull << 41;
+constexpr std::uint64_t CD0_R = 1ull << 45; // record translation-class faults
 constexpr unsigned CD0_ASID_SHIFT = 48;
 constexpr std::uint64_t CD1_TTB0 = 0x000ffffffffffff0ull;
 constexpr unsigned T0SZ_MIN = 16, T0SZ_MAX = 39; // 4 KiB granule, no TTST

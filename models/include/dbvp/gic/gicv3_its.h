@@ -46,7 +46,7 @@ public:
         unsigned devbits = 16;         // DeviceID bits (GITS_TYPER.Devbits + 1), 1..32
         unsigned idbits = 16;          // EventID bits (GITS_TYPER.IDbits + 1), 1..32
         unsigned cidbits = 16;         // collection ID bits (GITS_TYPER.CIDbits + 1)
-        unsigned itt_entry_size = 8;   // bytes per ITT entry (GITS_TYPER.ITT_entry_size + 1), 4..16
+        unsigned itt_entry_size = 8;   // bytes per ITT entry (GITS_TYPER.ITT_entry_size + 1), 6..16
         unsigned reg_latency = 4;      // cycles per register access
         unsigned cmd_latency = 20;     // cycles per command, plus its memory accesses
         unsigned translate_latency = 10; // cycles per translation, plus table reads on a cache miss

@@ -34,6 +34,11 @@ public:
     /// A property of one or two cells (64-bit when two), or `fallback` when absent.
     std::uint64_t u64(int node, const char* prop, std::uint64_t fallback) const;
     bool has(int node, const char* prop) const;
+    /// Linux of_map_id(): the ID a device behind `node` with input ID `id` (e.g. a requester ID) has at the
+    /// controller, from the node's `map` property (<in-base phandle out-base length> entries) after ANDing `id`
+    /// with the `mask_prop` cell (all-ones when absent). No `map` property: `id` itself. A map with no entry
+    /// covering the ID: no_device (Linux -EINVAL).
+    result<std::uint32_t> map_id(int node, const char* map, const char* mask_prop, std::uint32_t id) const;
     std::string node_name(int node) const;
     const void* blob() const { return blob_; }
 
