@@ -81,6 +81,21 @@ std::uint64_t fdt_view::u64(int node, const char* prop, std::uint64_t fallback) 
 
 bool fdt_view::has(int node, const char* prop) const { return fdt_getprop(blob_, node, prop, nullptr) != nullptr; }
 
+bool fdt_view::available(int node) const {
+    int len = 0;
+    const char* st = static_cast<const char*>(fdt_getprop(blob_, node, "status", &len));
+    return !st || std::strcmp(st, "okay") == 0 || std::strcmp(st, "ok") == 0;
+}
+
+std::vector<std::uint32_t> fdt_view::cells(int node, const char* prop) const {
+    int len = 0;
+    const auto* p = static_cast<const fdt32_t*>(fdt_getprop(blob_, node, prop, &len));
+    std::vector<std::uint32_t> out;
+    for (int i = 0; p && i < len / 4; ++i)
+        out.push_back(fdt32_to_cpu(p[i]));
+    return out;
+}
+
 result<std::uint32_t> fdt_view::map_id(int node, const char* map, const char* mask_prop, std::uint32_t id) const {
     int len = 0;
     const auto* p = static_cast<const fdt32_t*>(fdt_getprop(blob_, node, map, &len));

@@ -34,6 +34,10 @@ public:
     /// A property of one or two cells (64-bit when two), or `fallback` when absent.
     std::uint64_t u64(int node, const char* prop, std::uint64_t fallback) const;
     bool has(int node, const char* prop) const;
+    /// Linux of_device_is_available(): no status property, or status "okay" / "ok".
+    bool available(int node) const;
+    /// Every cell of a property (empty when absent).
+    std::vector<std::uint32_t> cells(int node, const char* prop) const;
     /// Linux of_map_id(): the ID a device behind `node` with input ID `id` (e.g. a requester ID) has at the
     /// controller, from the node's `map` property (<in-base phandle out-base length> entries) after ANDing `id`
     /// with the `mask_prop` cell (all-ones when absent). No `map` property: `id` itself. A map with no entry
