@@ -84,6 +84,7 @@ pcie::dwc_ep::params ep_params(dt_node& n) {
     p.atu_latency = n.u32("dbvp,atu-latency-cycles", p.atu_latency, 0, 100000);
     p.outbound_latency = n.u32("dbvp,outbound-latency-cycles", p.outbound_latency, 0, 100000);
     p.atu_enable_delay = n.u32("dbvp,atu-enable-delay-cycles", p.atu_enable_delay, 0, 100000);
+    p.quirk_reserved_bar_alias = n.flag("dbvp,quirk-reserved-bar-alias");
     const dt_range atu = n.reg("atu");
     if (atu.size < 0x200)
         n.fail("reg", "the atu window (" + hex(atu.size) + " bytes) cannot hold one iATU region (0x200)");
@@ -277,6 +278,34 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     ep_node->cells("msi-parent");
     ep_node->cells("iommus");
 
+    // The integrated eDMA: present when the controller has a "dma" register range.
+    std::optional<dt_range> dmar = ep_node->optional_reg("dma");
+    pcie::dwc_edma::params dp;
+    std::vector<dt_node::spi> dma_irqs;
+    if (dmar) {
+        dp.clock_hz = ep.clock_hz;
+        dp.wr_channels = ep_node->u32("dbvp,edma-wr-channels", dp.wr_channels, 1, 8);
+        dp.rd_channels = ep_node->u32("dbvp,edma-rd-channels", dp.rd_channels, 1, 8);
+        dp.reg_latency = ep_node->u32("dbvp,edma-reg-latency-cycles", dp.reg_latency, 0, 100000);
+        dp.setup_latency = ep_node->u32("dbvp,edma-setup-cycles", dp.setup_latency, 0, 100000);
+        dp.bytes_per_cycle = ep_node->u32("dbvp,edma-bytes-per-cycle", dp.bytes_per_cycle, 1, 4096);
+        dp.max_payload = static_cast<unsigned>(ep_node->pow2("dbvp,max-payload", dp.max_payload, 128, 4096));
+        dp.max_read_request =
+            static_cast<unsigned>(ep_node->pow2("dbvp,max-read-request", dp.max_read_request, 128, 4096));
+        const std::uint64_t need = pcie::dwc_edma::offsets::CH_BASE +
+                                   std::uint64_t{pcie::dwc_edma::offsets::CH_STRIDE} *
+                                       std::max(dp.wr_channels, dp.rd_channels);
+        if (dmar->size < need)
+            ep_node->fail("reg", "the dma window (" + hex(dmar->size) + " bytes) cannot hold the channel contexts (" +
+                                     hex(need) + ")");
+        dp.regs_size = dmar->size;
+        soc_ranges.push_back({*dmar, ep_node->path() + " reg \"dma\"", &*ep_node});
+    } else {
+        for (const char* prop : {"dbvp,edma-wr-channels", "dbvp,edma-rd-channels", "interrupts"})
+            if (ep_node->has(prop))
+                ep_node->fail(prop, "the controller has no \"dma\" register range");
+    }
+
     // GICv3 and its ITS.
     gic::gicv3::params gp;
     gic::gicv3_its::params ip;
@@ -330,6 +359,30 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     }
     if (gic_node)
         gic_node->finish();
+
+    // The eDMA's interrupts (SPIs of the GIC): one combined line or one per channel.
+    if (dmar) {
+        if (ep_node->has("interrupts")) {
+            if (!gic_node)
+                ep_node->fail("interrupts", "there is no GIC to wire them to");
+            dma_irqs = ep_node->interrupts(gp.num_spis);
+            const auto names = ep_node->strings("interrupt-names");
+            const unsigned per_channel = dp.wr_channels + dp.rd_channels;
+            if (names.size() == 1 && names[0] == "dma" && dma_irqs.size() == 1) {
+                dp.per_channel_irqs = false;
+            } else if (names.size() == per_channel && dma_irqs.size() == per_channel) {
+                dp.per_channel_irqs = true;
+                for (unsigned i = 0; i < per_channel; ++i)
+                    if (names[i] != "dma" + std::to_string(i))
+                        ep_node->fail("interrupt-names", "entry " + std::to_string(i) + " must be \"dma" +
+                                                             std::to_string(i) + "\"");
+            } else {
+                ep_node->fail("interrupt-names", "either one interrupt named \"dma\" or one per eDMA channel named "
+                                                 "\"dma0\" .. \"dma" + std::to_string(per_channel - 1) +
+                                                 "\" (write channels first)");
+            }
+        }
+    }
 
     // SMMUv3 on the endpoint's inbound path.
     smmu::smmuv3::params smp;
@@ -453,6 +506,10 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     ep_->pcie_out.bind(link_->up_in);
     link_->up_out.bind(rc_->up);
     ep_->ltssm_enable.bind(*link_, 0);
+    if (dmar) {
+        edma_ = std::make_unique<pcie::dwc_edma>("edma", dp);
+        edma_->pcie.bind(ep_->dma_in);
+    }
     link_->link_up.bind(*ep_, 0);
     link_->link_up.bind(*rc_, 0);
 
@@ -498,6 +555,12 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     }
     if (glp.type == pcie::sid_glue::kind::lut)
         map_target(glue_->regs, glue_regs, "lut");
+    if (edma_) {
+        map_target(edma_->regs, *dmar, "pcie_ep.dma");
+        edma_->local.bind(soc_->in);
+        for (std::size_t i = 0; i < dma_irqs.size(); ++i)
+            edma_->irq(static_cast<unsigned>(i)).bind(*gic_, dma_irqs[i].number);
+    }
 
     SC_HAS_PROCESS(platform);
     SC_THREAD(host_thread);

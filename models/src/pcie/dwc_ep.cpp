@@ -67,6 +67,8 @@ const char* dwc_ep::to_string(incident_kind k) {
     case incident_kind::outbound_no_region: return "outbound_no_region";
     case incident_kind::outbound_link_error: return "outbound_link_error";
     case incident_kind::config_no_function: return "config_no_function";
+    case incident_kind::dma_link_error: return "dma_link_error";
+    case incident_kind::inbound_alias_conflict: return "inbound_alias_conflict";
     }
     return "?";
 }
@@ -116,6 +118,10 @@ struct dwc_ep::impl {
     void outbound(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     unsigned pcie_in_debug(tlm::tlm_generic_payload& p);
     unsigned outbound_debug(tlm::tlm_generic_payload& p);
+    void dma(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
+    /// quirk_reserved_bar_alias: `target` (an inbound destination) lies in a reserved BAR's range that an enabled
+    /// inbound iATU region also translates into.
+    bool alias_conflict(std::uint64_t target, const sc_core::sc_time& t) const;
     void record(incident_kind k, bool posted, std::uint64_t addr, std::uint16_t requester, unsigned func, int bar,
                 const sc_core::sc_time& t) {
         ep.incidents_.push_back(incident{t, k, posted, addr, requester, static_cast<std::uint8_t>(func),
@@ -656,6 +662,17 @@ void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::s
             return;
         }
     }
+    if (cfg.quirk_reserved_bar_alias && alias_conflict(target, t)) {
+        record(incident_kind::inbound_alias_conflict, posted, addr, a.requester_id, h.func, static_cast<int>(h.bar),
+               t);
+        if (posted) {
+            p.set_response_status(tlm::TLM_OK_RESPONSE);
+        } else {
+            a.status = cpl_status::ca;
+            p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+        }
+        return;
+    }
     p.set_address(target);
     ep.axi_out->b_transport(p, delay);
     p.set_address(addr);
@@ -766,6 +783,34 @@ unsigned dwc_ep::impl::outbound_debug(tlm::tlm_generic_payload& p) {
     return n;
 }
 
+bool dwc_ep::impl::alias_conflict(std::uint64_t target, const sc_core::sc_time& t) const {
+    for (const bar_config& c : cfg.bars) {
+        if (c.type != bar_type::reserved || target < c.reserved_target ||
+            target - c.reserved_target >= c.fixed_size)
+            continue;
+        if (atu.inbound_targets(c.reserved_target, c.reserved_target + c.fixed_size - 1, t))
+            return true;
+    }
+    return false;
+}
+
+// ------------------------------------------------------------------------------------------------------------
+// eDMA requests: TLPs the integrated DMA engine issues, sent as function 0.
+
+void dwc_ep::impl::dma(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    pcie_attr* a = attr_of(p);
+    if (!a)
+        throw std::logic_error(owner() + ": request on dma_in carries no pcie_attr");
+    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    delay += ep.cycles(cfg.outbound_latency);
+    a->requester_id = bdf(0);
+    a->function = 0;
+    ep.pcie_out->b_transport(p, delay);
+    p.set_dmi_allowed(false);
+    if (!p.is_response_ok() || a->status != cpl_status::sc)
+        record(incident_kind::dma_link_error, a->posted, p.get_address(), a->requester_id, 0, -1, t);
+}
+
 // ------------------------------------------------------------------------------------------------------------
 // dwc_ep.
 
@@ -801,7 +846,7 @@ void validate(const char* name, const dwc_ep::params& p) {
 
 dwc_ep::dwc_ep(sc_core::sc_module_name name, const params& p)
     : sc_module(name), clocked(p.clock_hz), dbi("dbi"), dbi2("dbi2"), atu("atu"), app("app"),
-      addr_space("addr_space"), pcie_in("pcie_in"), pcie_out("pcie_out"), axi_out("axi_out"),
+      addr_space("addr_space"), pcie_in("pcie_in"), dma_in("dma_in"), pcie_out("pcie_out"), axi_out("axi_out"),
       ltssm_enable("ltssm_enable"), p_(p) {
     validate(this->name(), p_);
     m_ = std::make_unique<impl>(*this, p_);
@@ -811,12 +856,14 @@ dwc_ep::dwc_ep(sc_core::sc_module_name name, const params& p)
     app.register_b_transport(this, &dwc_ep::b_transport_cb<port::app>);
     addr_space.register_b_transport(this, &dwc_ep::b_transport_cb<port::addr_space>);
     pcie_in.register_b_transport(this, &dwc_ep::b_transport_cb<port::pcie_in>);
+    dma_in.register_b_transport(this, &dwc_ep::b_transport_cb<port::dma_in>);
     dbi.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::dbi>);
     dbi2.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::dbi2>);
     atu.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::atu>);
     app.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::app>);
     addr_space.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::addr_space>);
     pcie_in.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::pcie_in>);
+    dma_in.register_transport_dbg(this, &dwc_ep::transport_dbg_cb<port::dma_in>);
 }
 
 dwc_ep::~dwc_ep() = default;
@@ -833,6 +880,8 @@ void dwc_ep::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay
         m_->reg_access(m_->app, false, p, delay);
     else if constexpr (P == port::addr_space)
         m_->outbound(p, delay);
+    else if constexpr (P == port::dma_in)
+        m_->dma(p, delay);
     else
         m_->pcie_in(p, delay);
 }
@@ -849,6 +898,8 @@ unsigned dwc_ep::transport_dbg_cb(tlm::tlm_generic_payload& p) {
         return m_->reg_debug(m_->app, false, p);
     else if constexpr (P == port::addr_space)
         return m_->outbound_debug(p);
+    else if constexpr (P == port::dma_in)
+        return pcie_out->transport_dbg(p);
     else
         return m_->pcie_in_debug(p);
 }
@@ -866,13 +917,17 @@ dwc_ep::translation dwc_ep::translate_inbound(std::uint64_t pci_addr) const {
         tr.reserved = true;
         tr.hit = true;
         tr.target = c.reserved_target + (pci_addr - h.base);
-        return tr;
+    } else {
+        std::uint64_t target = 0;
+        tr.region = m_->atu.inbound(h.func, h.bar, h.base, h.mask, pci_addr, sc_core::sc_time_stamp(), target);
+        if (tr.region >= 0) {
+            tr.hit = true;
+            tr.target = target;
+        }
     }
-    std::uint64_t target = 0;
-    tr.region = m_->atu.inbound(h.func, h.bar, h.base, h.mask, pci_addr, sc_core::sc_time_stamp(), target);
-    if (tr.region >= 0) {
-        tr.hit = true;
-        tr.target = target;
+    if (tr.hit && p_.quirk_reserved_bar_alias && m_->alias_conflict(tr.target, sc_core::sc_time_stamp())) {
+        tr.alias_conflict = true;
+        tr.hit = false;
     }
     return tr;
 }

@@ -164,6 +164,32 @@ int dwc_iatu::inbound(unsigned func, unsigned bar, std::uint64_t bar_base, std::
     return -1;
 }
 
+bool dwc_iatu::inbound_targets(std::uint64_t lo, std::uint64_t hi, const sc_core::sc_time& t) const {
+    const std::uint64_t low = p_.min_region_size - 1;
+    for (const auto& rp : ib_) {
+        const region& r = *rp;
+        if (!r.active(t) || (r.ctrl1.get() & CTRL1_TYPE) != TYPE_MEM)
+            continue;
+        const std::uint64_t c2 = r.ctrl2.get();
+        std::uint64_t first = r.target(), last = 0;
+        if (c2 & CTRL2_BAR_MODE) {
+            const unsigned func = (c2 & CTRL2_FUNC_NUM_MATCH) ? r.func() : 0;
+            const std::uint64_t mask = bar_mask_(func, static_cast<unsigned>((c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT));
+            if (!mask)
+                continue;
+            first &= ~(mask | low);
+            last = first + (mask | low);
+        } else {
+            if (r.limit_address() < r.base())
+                continue;
+            last = first + (r.limit_address() - r.base());
+        }
+        if (first <= hi && lo <= last)
+            return true;
+    }
+    return false;
+}
+
 int dwc_iatu::outbound(std::uint64_t addr, const sc_core::sc_time& t, std::uint64_t& target, unsigned& func) const {
     for (const auto& rp : ob_) {
         const region& r = *rp;

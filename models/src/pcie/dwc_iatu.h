@@ -74,6 +74,9 @@ public:
     /// function `func`, at absolute time `t`. Returns the matching region index and sets `target`, or -1.
     int inbound(unsigned func, unsigned bar, std::uint64_t bar_base, std::uint64_t bar_mask, std::uint64_t addr,
                 const sc_core::sc_time& t, std::uint64_t& target) const;
+    /// True when an inbound region active at `t` translates some address into [lo, hi] (a BAR-match region covers
+    /// its BAR's size, per bar_mask_fn, of the function it matches, else function 0).
+    bool inbound_targets(std::uint64_t lo, std::uint64_t hi, const sc_core::sc_time& t) const;
     /// Outbound request at CPU address `addr` at absolute time `t`. Returns the region index and sets `target`
     /// and `func` (CTRL1.FUNC_NUM), or -1.
     int outbound(std::uint64_t addr, const sc_core::sc_time& t, std::uint64_t& target, unsigned& func) const;

@@ -12,6 +12,8 @@
 //   pcie_in    target   TLPs from the link (configuration and memory requests from the host)
 //   pcie_out   initiator TLPs to the link (outbound memory requests, MSI writes)
 //   axi_out    initiator inbound requests after iATU translation, into the endpoint SoC interconnect
+//   dma_in     target   TLPs of the integrated eDMA (bind dwc_edma.pcie): sent on the link with function 0's
+//                       captured requester ID, after outbound_latency
 //   ltssm_enable         irq_out driven from APP_CTRL.LTSSM_EN (bind to link input 0)
 //   link state input     irq_sink input 0 (bind link.link_up): updates APP_STATUS and the link status register
 //
@@ -79,6 +81,10 @@ public:
         unsigned atu_latency = 2;      // iATU lookup (inbound or outbound)
         unsigned outbound_latency = 8; // TLP transmit
         unsigned atu_enable_delay = 4; // REGION_CTRL2.ENABLE write -> reads back set (enable handshake)
+        // Observed on RK3588 (not architecture; see docs/models/dwc_ep.md): while an enabled inbound iATU region
+        // translates into the SoC range of a reserved BAR, host accesses to that range fail through both the
+        // reserved BAR and the iATU (writes dropped, reads completer abort).
+        bool quirk_reserved_bar_alias = false;
     };
 
     tlm_utils::simple_target_socket<dwc_ep> dbi;
@@ -87,6 +93,7 @@ public:
     tlm_utils::simple_target_socket<dwc_ep> app;
     tlm_utils::simple_target_socket<dwc_ep> addr_space;
     tlm_utils::simple_target_socket<dwc_ep> pcie_in;
+    tlm_utils::simple_target_socket_optional<dwc_ep> dma_in; // may stay unbound (no eDMA)
     tlm_utils::simple_initiator_socket<dwc_ep> pcie_out;
     tlm_utils::simple_initiator_socket<dwc_ep> axi_out;
     irq_out ltssm_enable;
@@ -105,6 +112,8 @@ public:
         outbound_no_region,   // CPU access to addr_space matched no enabled outbound region
         outbound_link_error,  // outbound request failed on the link (UR, link down)
         config_no_function,   // configuration request to a device/function that does not exist
+        dma_link_error,       // eDMA request failed on the link (UR, CA, link down)
+        inbound_alias_conflict, // quirk_reserved_bar_alias: a reserved BAR's range is also an iATU target
     };
     struct incident {
         sc_core::sc_time time;
@@ -125,7 +134,9 @@ public:
         std::int8_t bar = -1;
         bool reserved = false;    // reserved BAR: routed to reserved_target without the iATU
         int region = -1;          // inbound region index, -1 if none
-        bool hit = false;         // a destination exists
+        bool hit = false;         // a destination exists (and, with the RK3588 quirk, is not aliased)
+        bool alias_conflict = false; // quirk_reserved_bar_alias: the destination is both a reserved BAR's and
+                                     // an iATU region's target, and fails
         std::uint64_t target = 0; // SoC address
     };
     translation translate_inbound(std::uint64_t pci_addr) const;
@@ -141,7 +152,7 @@ public:
 
 private:
     // Socket callbacks (simple_target_socket<dwc_ep> needs dwc_ep members); they forward to impl.
-    enum class port { dbi, dbi2, atu, app, addr_space, pcie_in };
+    enum class port { dbi, dbi2, atu, app, addr_space, pcie_in, dma_in };
     template <port P> void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     template <port P> unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
 

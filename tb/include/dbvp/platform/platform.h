@@ -8,7 +8,8 @@
 //   /soc               dbvp,interconnect: the endpoint SoC router; its children are mapped at their reg:
 //     memory@...       device_type "memory": endpoint RAM
 //     pcie-ep@...      dbvp,dwc-pcie-ep / snps,dw-pcie-ep: the endpoint controller (reg-names dbi, dbi2, atu,
-//                      app, addr_space), optional children bar0..bar5 describing BAR types, msi-map/iommu-map
+//                      app, addr_space; optional dma: the integrated eDMA, with its interrupts "dma" or
+//                      "dma0".."dmaN"), optional children bar0..bar5 describing BAR types, msi-map/iommu-map
 //                      (the software description of its IDs, read by the firmware)
 //     interrupt-controller@...  arm,gic-v3: distributor + redistributor (reg 0 GICD, reg 1 GICR), the CPU takes
 //                      its interrupts through it; child msi-controller@... arm,gic-v3-its: the ITS
@@ -25,6 +26,7 @@
 #include "dbvp/smmu/smmuv3.h"
 #include "dbvp/host/hal.h"
 #include "dbvp/mem/memory.h"
+#include "dbvp/pcie/dwc_edma.h"
 #include "dbvp/pcie/dwc_ep.h"
 #include "dbvp/pcie/link.h"
 #include "dbvp/pcie/root_complex.h"
@@ -64,6 +66,7 @@ public:
     gic::gicv3* gic() { return gic_.get(); }
     gic::gicv3_its* its() { return its_.get(); }
     smmu::smmuv3* smmu() { return smmu_.get(); }
+    pcie::dwc_edma* edma() { return edma_.get(); }
     pcie::sid_glue& glue() { return *glue_; }
     router& soc() { return *soc_; }
     const device_tree& dt() const { return dt_; }
@@ -95,6 +98,7 @@ private:
     std::unique_ptr<gic::gicv3_its> its_;
     std::unique_ptr<smmu::smmuv3> smmu_;
     std::unique_ptr<pcie::sid_glue> glue_;
+    std::unique_ptr<pcie::dwc_edma> edma_;
     std::uint64_t ram_base_ = 0;
     host_software host_sw_;
     bool host_done_ = false;
