@@ -86,6 +86,18 @@ const bad_case bad_cases[] = {
     {"MisalignedMsiAddress", {"host/dbvp,msi-address=0x0 0xfee00002"}, "", "", "/host", "dbvp,msi-address",
      "not 4-byte aligned"},
     {"OverrideMissingNode", {"soc/nothere/foo=1"}, "", "", "/soc/nothere", "foo", "does not exist"},
+    {"EdmaChannelsOutOfRange", {"soc/pcie-ep@40000000/dbvp,edma-wr-channels=9"}, "", "", EP,
+     "dbvp,edma-wr-channels", "outside the accepted range 1..8"},
+    {"EdmaWindowTooSmall", {}, "<0x0 0x40380000 0x0 0x00002000>", "<0x0 0x40380000 0x0 0x00001000>", EP, "reg",
+     "cannot hold the channel contexts"},
+    {"EdmaInterruptNames", {"soc/pcie-ep@40000000/interrupt-names=dma0"}, "", "", EP, "interrupt-names",
+     "either one interrupt named \"dma\""},
+    {"EdmaSpiBeyondTheGic", {"soc/pcie-ep@40000000/interrupts=0 64 4"}, "", "", EP, "interrupts",
+     "SPI 64 does not exist"},
+    {"EdmaPropertiesWithoutDma", {}, "\"addr_space\", \"dma\"", "\"addr_space\", \"dmx\"", EP,
+     "dbvp,edma-wr-channels", "no \"dma\" register range"},
+    {"MaxPayloadNotPow2", {"soc/pcie-ep@40000000/dbvp,max-payload=300"}, "", "", EP, "dbvp,max-payload",
+     "not a power of two"},
 };
 
 class BadDescription : public ::testing::TestWithParam<bad_case> {};
