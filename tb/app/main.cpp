@@ -28,13 +28,7 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
     opt.overrides = overrides;
     platform::platform p("platform", opt);
 
-    const auto& rp = p.host().get_params();
-    host::enum_config cfg;
-    cfg.bus = rp.secondary_bus;
-    cfg.mmio32_base = rp.mmio32_base;
-    cfg.mmio32_size = rp.mmio32_size;
-    cfg.mmio64_base = rp.mmio64_base;
-    cfg.mmio64_size = rp.mmio64_size;
+    const host::enum_config cfg = p.enumeration_config();
 
     demo::host_report report;
     p.set_firmware(demo::bar_demo_firmware);

@@ -246,6 +246,13 @@ bool native_cpu::wait_for_interrupt(std::uint64_t timeout_ns) {
     }
 }
 
+std::string native_cpu::console_text() const {
+    std::string s;
+    for (const auto& l : console_)
+        s += l + "\n";
+    return s;
+}
+
 void native_cpu::log(const char* text) {
     char stamp[48];
     std::snprintf(stamp, sizeof stamp, "[%12.3f us] ", master_.now().to_seconds() * 1e6);

@@ -581,6 +581,17 @@ bool platform::run(const sc_core::sc_time& limit) {
     return host_done_;
 }
 
+host::enum_config platform::enumeration_config() const {
+    const auto& rp = rc_->get_params();
+    host::enum_config cfg;
+    cfg.bus = rp.secondary_bus;
+    cfg.mmio32_base = rp.mmio32_base;
+    cfg.mmio32_size = rp.mmio32_size;
+    cfg.mmio64_base = rp.mmio64_base;
+    cfg.mmio64_size = rp.mmio64_size;
+    return cfg;
+}
+
 std::string platform::memory_map() const {
     std::ostringstream os;
     for (const auto& r : soc_->ranges()) {

@@ -13,29 +13,11 @@ using namespace dbvp;
 
 namespace {
 
-host::enum_config enum_cfg(platform::platform& p) {
-    const auto& rp = p.host().get_params();
-    host::enum_config cfg;
-    cfg.bus = rp.secondary_bus;
-    cfg.mmio32_base = rp.mmio32_base;
-    cfg.mmio32_size = rp.mmio32_size;
-    cfg.mmio64_base = rp.mmio64_base;
-    cfg.mmio64_size = rp.mmio64_size;
-    return cfg;
-}
-
 bool console_has(platform::platform& p, const std::string& text) {
     for (const auto& l : p.cpu().console())
         if (l.find(text) != std::string::npos)
             return true;
     return false;
-}
-
-std::string console(platform::platform& p) {
-    std::string s;
-    for (const auto& l : p.cpu().console())
-        s += l + "\n";
-    return s;
 }
 
 sc_core::sc_time cyc(std::uint64_t hz, std::uint64_t n) {
@@ -48,13 +30,13 @@ TEST(EndToEnd, PatternThroughBar0AndMsiBack) {
     platform::platform p("platform", {});
     demo::host_report r;
     p.set_firmware(demo::bar_demo_firmware);
-    p.set_host_software([&](host::hal& h) { r = demo::run_host_demo(h, enum_cfg(p), 4096, 7); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+    p.set_host_software([&](host::hal& h) { r = demo::run_host_demo(h, p.enumeration_config(), 4096, 7); });
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
 
     std::string log;
     for (const auto& l : r.log)
         log += l + "\n";
-    EXPECT_TRUE(r.ok) << log << console(p);
+    EXPECT_TRUE(r.ok) << log << p.cpu().console_text();
     ASSERT_EQ(r.enumeration.functions.size(), 1u);
     const auto& f = r.enumeration.functions[0];
     EXPECT_EQ(f.bdf, make_bdf(1, 0, 0));
@@ -102,7 +84,7 @@ TEST_P(DriverDiscovery, FirmwareProbesTheModelledIatu) {
             h.log(s.message().c_str());
     });
     p.run(sc_core::sc_time(100, sc_core::SC_US));
-    EXPECT_TRUE(console_has(p, g.expect)) << console(p);
+    EXPECT_TRUE(console_has(p, g.expect)) << p.cpu().console_text();
 }
 
 INSTANTIATE_TEST_SUITE_P(EndToEnd, DriverDiscovery,
@@ -116,7 +98,7 @@ TEST(EndToEnd, HostWriteLatencyIsTheSumOfTheHops) {
     sc_core::sc_time measured;
     p.set_firmware(demo::bar_demo_firmware);
     p.set_host_software([&](host::hal& h) {
-        r = demo::run_host_demo(h, enum_cfg(p), 64, 1);
+        r = demo::run_host_demo(h, p.enumeration_config(), 64, 1);
         h.sleep_ns(10000); // let the link go idle
         const std::uint32_t v = 0x12345678;
         const std::uint64_t before = h.now_ns();
@@ -151,7 +133,7 @@ TEST(EndToEnd, ReadOutsideEveryBarCompletesWithUnsupportedRequest) {
     std::uint32_t value = 0;
     p.set_firmware(demo::bar_demo_firmware);
     p.set_host_software([&](host::hal& h) {
-        r = demo::run_host_demo(h, enum_cfg(p), 64, 1);
+        r = demo::run_host_demo(h, p.enumeration_config(), 64, 1);
         // Inside the host's 32-bit window but past BAR0.
         cpl = h.mem_read(r.bar0 + demo::BAR_SIZE * 16, &value, 4);
     });
@@ -178,12 +160,12 @@ TEST_P(DemoVariant, StillMovesTheDataAndRaisesTheMsi) {
     platform::platform p("platform", opt);
     demo::host_report r;
     p.set_firmware(demo::bar_demo_firmware);
-    p.set_host_software([&](host::hal& h) { r = demo::run_host_demo(h, enum_cfg(p), 1024, 3); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+    p.set_host_software([&](host::hal& h) { r = demo::run_host_demo(h, p.enumeration_config(), 1024, 3); });
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
     std::string log;
     for (const auto& l : r.log)
         log += l + "\n";
-    EXPECT_TRUE(r.ok) << log << console(p);
+    EXPECT_TRUE(r.ok) << log << p.cpu().console_text();
     EXPECT_EQ(r.status, demo::STATUS_OK);
     EXPECT_TRUE(r.msi_received);
 }

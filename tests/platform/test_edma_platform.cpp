@@ -109,24 +109,6 @@ struct fw_side {
     }
 };
 
-host::enum_config enum_cfg(platform::platform& p) {
-    const auto& rp = p.host().get_params();
-    host::enum_config cfg;
-    cfg.bus = rp.secondary_bus;
-    cfg.mmio32_base = rp.mmio32_base;
-    cfg.mmio32_size = rp.mmio32_size;
-    cfg.mmio64_base = rp.mmio64_base;
-    cfg.mmio64_size = rp.mmio64_size;
-    return cfg;
-}
-
-std::string console(platform::platform& p) {
-    std::string s;
-    for (const auto& l : p.cpu().console())
-        s += l + "\n";
-    return s;
-}
-
 /// Nanoseconds one TLP with `payload` bytes (32-bit address) occupies the link.
 double tlp_ns(platform::platform& p, unsigned payload) {
     const auto& lk = p.link().get_params();
@@ -199,7 +181,7 @@ TEST(EdmaPlatform, WriteChannelMovesEndpointRamToHostMemoryAtTheLinkRate) {
     });
     p.run(sc_core::sc_time(5, sc_core::SC_MS));
     ASSERT_TRUE(error.empty()) << error;
-    ASSERT_GT(ns, 0u) << console(p);
+    ASSERT_GT(ns, 0u) << p.cpu().console_text();
     const std::uint8_t* host = p.host().host_memory().data() + (HOST_BUF - p.host().get_params().mem_base);
     for (std::uint32_t i = 0; i < BYTES; ++i)
         ASSERT_EQ(host[i], static_cast<std::uint8_t>(i * 7 + 3)) << "byte " << i;
@@ -238,7 +220,7 @@ TEST(EdmaPlatform, ReadChannelMovesHostMemoryToEndpointRam) {
     });
     p.run(sc_core::sc_time(5, sc_core::SC_MS));
     ASSERT_TRUE(error.empty()) << error;
-    ASSERT_GT(ns, 0u) << console(p);
+    ASSERT_GT(ns, 0u) << p.cpu().console_text();
     for (std::uint32_t i = 0; i < BYTES; ++i)
         ASSERT_EQ(p.ep_ram().data()[SRC_OFFSET + i], static_cast<std::uint8_t>(i ^ 0x5a)) << "byte " << i;
     EXPECT_EQ(p.edma()->stats().tlps, BYTES / 512) << "512-byte MRd requests";
@@ -283,7 +265,7 @@ struct host_ringer {
     std::vector<host::completion> ctrl_reads; // DMA_CTRL read through each BAR
     std::vector<std::uint32_t> ctrl_values;
     void run(host::hal& h, platform::platform& p, const kick_counter& fw, const std::vector<unsigned>& bars) {
-        en = host::enumerate(h, enum_cfg(p));
+        en = host::enumerate(h, p.enumeration_config());
         if (!en.ok)
             return;
         while (!fw.ready)
@@ -309,7 +291,7 @@ TEST(EdmaPlatform, EmbeddedDoorbellThroughTheReservedBar) {
     host_ringer host;
     p.set_firmware([&](fw::hal& h) { fw.firmware(h, false); });
     p.set_host_software([&](host::hal& h) { host.run(h, p, fw, {4, 4, 4}); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
     ASSERT_TRUE(fw.error.empty()) << fw.error;
     ASSERT_TRUE(host.en.ok) << host.en.error;
     EXPECT_EQ(host.en.functions[0].bars[4].size, 0x2000u);
@@ -327,7 +309,7 @@ TEST(EdmaPlatform, EmbeddedDoorbellThroughAnInboundAddressMatchRegion) {
     host_ringer host;
     p.set_firmware([&](fw::hal& h) { fw.firmware(h, true); });
     p.set_host_software([&](host::hal& h) { host.run(h, p, fw, {0, 0}); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
     ASSERT_TRUE(fw.error.empty()) << fw.error;
     EXPECT_EQ(fw.kicks, 2u);
     ASSERT_EQ(host.ctrl_reads.size(), 2u);
@@ -346,7 +328,7 @@ TEST(EdmaPlatform, Rk3588ReservedBarAndAnIatuRegionToTheEdmaBreakBothPaths) {
     host_ringer host;
     p.set_firmware([&](fw::hal& h) { fw.firmware(h, true); });
     p.set_host_software([&](host::hal& h) { host.run(h, p, fw, {4, 0}); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
     ASSERT_TRUE(fw.error.empty()) << fw.error;
     EXPECT_EQ(fw.kicks, 0u) << "neither path reaches the eDMA";
     EXPECT_EQ(p.edma()->stats().emulated, 0u);
@@ -368,7 +350,7 @@ TEST(EdmaPlatform, WithoutTheRk3588QuirkBothPathsWork) {
     host_ringer host;
     p.set_firmware([&](fw::hal& h) { fw.firmware(h, true); });
     p.set_host_software([&](host::hal& h) { host.run(h, p, fw, {4, 0}); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
     ASSERT_TRUE(fw.error.empty()) << fw.error;
     EXPECT_EQ(fw.kicks, 2u);
     EXPECT_TRUE(p.ep().incidents().empty());

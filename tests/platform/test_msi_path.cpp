@@ -162,14 +162,7 @@ struct host_state {
 
 /// Enumerate, then write EventIDs 0..count-1 into BAR0 + 0x40 (back to back), then let them land.
 void ring(host::hal& h, platform::platform& p, unsigned count, host_state& hs) {
-    const auto& rp = p.host().get_params();
-    host::enum_config cfg;
-    cfg.bus = rp.secondary_bus;
-    cfg.mmio32_base = rp.mmio32_base;
-    cfg.mmio32_size = rp.mmio32_size;
-    cfg.mmio64_base = rp.mmio64_base;
-    cfg.mmio64_size = rp.mmio64_size;
-    hs.enumeration = host::enumerate(h, cfg);
+    hs.enumeration = host::enumerate(h, p.enumeration_config());
     if (!hs.enumeration.ok || hs.enumeration.functions.empty())
         return;
     hs.bar0 = hs.enumeration.functions[0].bars[0].address;
@@ -185,19 +178,12 @@ struct run_result {
     host_state host;
 };
 
-std::string console(platform::platform& p) {
-    std::string s;
-    for (const auto& l : p.cpu().console())
-        s += l + "\n";
-    return s;
-}
-
 /// Build the platform, run the firmware and `count` doorbells.
 void run(platform::platform& p, const fw_config& cfg, unsigned count, run_result& r) {
     p.set_firmware([&](fw::hal& h) { msi_path_firmware(h, cfg, r.fw); });
     p.set_host_software([&](host::hal& h) { ring(h, p, count, r.host); });
-    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << console(p);
-    ASSERT_TRUE(r.fw.ready) << r.fw.error << "\n" << console(p);
+    ASSERT_TRUE(p.run(sc_core::sc_time(1, sc_core::SC_SEC))) << p.cpu().console_text();
+    ASSERT_TRUE(r.fw.ready) << r.fw.error << "\n" << p.cpu().console_text();
     ASSERT_TRUE(r.host.enumeration.ok) << r.host.enumeration.error;
 }
 
@@ -301,7 +287,7 @@ TEST(MsiPath, Imx95RootPortAtAnotherBdfWithAnExactLutEntryFaultsInTheSmmu) {
     EXPECT_EQ(p.smmu()->events()[0].id, 0x04) << smmu::smmuv3::event_name(p.smmu()->events()[0].id);
     EXPECT_EQ(p.smmu()->events()[0].stream_id, 0u) << "the record names the StreamID the hardware derived";
     EXPECT_EQ(p.smmu()->events()[0].address, IOVA_BASE + 0x40);
-    ASSERT_EQ(r.fw.smmu_events.size(), 2u) << console(p);
+    ASSERT_EQ(r.fw.smmu_events.size(), 2u) << p.cpu().console_text();
     EXPECT_EQ(r.fw.smmu_events[0].id, fw::smmu::C_BAD_STE);
     EXPECT_EQ(r.fw.smmu_events[0].stream_id, 0u);
     EXPECT_TRUE(p.its()->drops().empty()) << "nothing reached the ITS";

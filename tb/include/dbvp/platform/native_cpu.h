@@ -49,6 +49,8 @@ public:
     void attach_interrupt_controller(cpu_interrupt_if& ic) { ic_ = &ic; }
     /// Lines the firmware printed through hal::log(), in order, each prefixed with the CPU time.
     const std::vector<std::string>& console() const { return console_; }
+    /// The console as one text, a line each.
+    std::string console_text() const;
     bool firmware_done() const { return done_; }
     std::uint64_t bus_errors() const { return bus_errors_; }
     std::uint64_t irqs_taken() const { return irqs_taken_; }

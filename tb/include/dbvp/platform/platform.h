@@ -24,6 +24,7 @@
 #include "dbvp/gic/gicv3_its.h"
 #include "dbvp/pcie/sid_glue.h"
 #include "dbvp/smmu/smmuv3.h"
+#include "dbvp/host/enumerate.h"
 #include "dbvp/host/hal.h"
 #include "dbvp/mem/memory.h"
 #include "dbvp/pcie/dwc_edma.h"
@@ -81,6 +82,8 @@ public:
     /// Run until the host software returned or `limit` of simulated time passed; true if it returned.
     bool run(const sc_core::sc_time& limit);
 
+    /// What host enumeration needs to know of this platform's host (bus below the root port, MMIO windows).
+    host::enum_config enumeration_config() const;
     /// The endpoint SoC memory map, one line per range.
     std::string memory_map() const;
 
