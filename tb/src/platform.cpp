@@ -292,6 +292,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
         dp.max_payload = static_cast<unsigned>(ep_node->pow2("dbvp,max-payload", dp.max_payload, 128, 4096));
         dp.max_read_request =
             static_cast<unsigned>(ep_node->pow2("dbvp,max-read-request", dp.max_read_request, 128, 4096));
+        dp.max_outstanding = ep_node->u32("dbvp,edma-max-outstanding", dp.max_outstanding, 1, 32);
         const std::uint64_t need = pcie::dwc_edma::offsets::CH_BASE +
                                    std::uint64_t{pcie::dwc_edma::offsets::CH_STRIDE} *
                                        std::max(dp.wr_channels, dp.rd_channels);

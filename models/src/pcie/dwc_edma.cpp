@@ -92,6 +92,8 @@ struct dwc_edma::impl {
         pcie_attr attr;
         std::vector<unsigned char> buf;
         unsigned char element[DATA_ELEMENT]{};
+        std::array<sc_time, 32> outstanding{}; // completion times of the last max_outstanding TLPs (a ring)
+        unsigned issued = 0;
 
         channel(impl& owner, side& sd, unsigned idx);
         std::uint64_t sar() const { return sar_lo.get() | sar_hi.get() << 32; }
@@ -361,6 +363,7 @@ bool dwc_edma::impl::channel::move(std::uint64_t sar, std::uint64_t dar, std::ui
                                    sc_time& done, abort_cause& cause, std::uint64_t& where) {
     const bool to_host = s.d == direction::write;
     const std::uint64_t unit = to_host ? m.p.max_payload : m.p.max_read_request;
+    const unsigned credits = m.p.max_outstanding;
     sc_time fetch = t; // when the next local read may start (write channels)
     while (bytes) {
         if (stop) {
@@ -372,9 +375,12 @@ bool dwc_edma::impl::channel::move(std::uint64_t sar, std::uint64_t dar, std::ui
         const auto chunk = static_cast<unsigned>(
             std::min<std::uint64_t>({bytes, unit, PCIE_BOUNDARY - (pci & (PCIE_BOUNDARY - 1))}));
         const sc_time engine = m.e.cycles((chunk + m.p.bytes_per_cycle - 1) / m.p.bytes_per_cycle);
+        // A TLP waits for a credit: the completion of the TLP `credits` before it (posted credits / read tags).
+        sc_time& slot = outstanding[issued++ % credits];
         cpl_status st = cpl_status::sc;
         if (to_host) {
-            // Local read (overlapping the previous TLP), then the MWr once both it and the engine are ready.
+            // Local read (overlapping the previous TLPs), then the MWr once the data, the engine and a credit
+            // are there.
             sc_time r = fetch;
             if (!local_access(tlm::TLM_READ_COMMAND, sar, buf.data(), chunk, r)) {
                 cause = abort_cause::local_error;
@@ -382,15 +388,16 @@ bool dwc_edma::impl::channel::move(std::uint64_t sar, std::uint64_t dar, std::ui
                 done = std::max(done, r);
                 return false;
             }
-            sc_time w = std::max(r, t) + engine;
+            sc_time w = std::max({r, t, slot}) + engine;
             t = w;
             fetch = r;
             pcie_access(tlm::TLM_WRITE_COMMAND, dar, buf.data(), chunk, w, st); // posted: no answer to act on
+            slot = w;
             done = std::max(done, w);
             m.e.stats_.bytes_written += chunk;
         } else {
-            // MRd, then the completion's data written locally; the next MRd does not wait for this completion.
-            sc_time c = t + m.e.clock_period();
+            // MRd, then the completion's data written locally; the next MRd only waits for a free tag.
+            sc_time c = std::max(t + m.e.clock_period(), slot);
             t = c;
             if (!pcie_access(tlm::TLM_READ_COMMAND, sar, buf.data(), chunk, c, st)) {
                 cause = st == cpl_status::ur ? abort_cause::remote_ur : abort_cause::remote_ca;
@@ -398,6 +405,7 @@ bool dwc_edma::impl::channel::move(std::uint64_t sar, std::uint64_t dar, std::ui
                 done = std::max(done, c);
                 return false;
             }
+            slot = c;
             sc_time w = c + engine;
             if (!local_access(tlm::TLM_WRITE_COMMAND, dar, buf.data(), chunk, w)) {
                 cause = abort_cause::local_error;
@@ -415,12 +423,14 @@ bool dwc_edma::impl::channel::move(std::uint64_t sar, std::uint64_t dar, std::ui
         set64(sar_lo, sar_hi, sar);
         set64(dar_lo, dar_hi, dar);
         size.set(bytes);
-        sync_if_ahead(std::min(t, fetch));
+        sync_if_ahead(t);
     }
     return true;
 }
 
 void dwc_edma::impl::channel::transfer() {
+    outstanding.fill(SC_ZERO_TIME);
+    issued = 0;
     sc_time t = sc_core::sc_time_stamp() + m.e.cycles(m.p.setup_latency);
     sc_time done = t;
     abort_cause cause = abort_cause::stopped;
@@ -555,6 +565,8 @@ void validate(const char* name, const dwc_edma::params& p) {
             bad("max_payload and max_read_request must be powers of two 128..4096");
     if (p.bytes_per_cycle == 0)
         bad("bytes_per_cycle must be at least 1");
+    if (p.max_outstanding < 1 || p.max_outstanding > 32)
+        bad("max_outstanding must be 1..32");
 }
 } // namespace
 

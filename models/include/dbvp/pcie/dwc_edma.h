@@ -2,7 +2,8 @@
 //
 // Sockets
 //   regs    target     the register block (global registers, then per channel: write context at
-//                      0x200 + n*0x200, read context at 0x300 + n*0x200). 4- and 8-byte accesses.
+//                      0x200 + n*0x200, read context at 0x300 + n*0x200). 4-byte accesses, and naturally aligned
+//                      8-byte ones (SAR/DAR/LLP at 0x0c/0x14/0x1c are not 8-aligned: two 4-byte accesses).
 //   local   initiator  endpoint-side memory: what write channels read (SAR), what read channels write (DAR), and
 //                      the linked lists (data and link elements live in endpoint memory)
 //   pcie    initiator  TLPs towards the host (bind to dwc_ep::dma_in, which gives them the function's requester
@@ -13,10 +14,11 @@
 //
 // Engines: one SC_THREAD per channel, started by WR_DOORBELL / RD_DOORBELL (engine enabled, channel idle);
 // channels run concurrently and share the link and the local interconnect. A block moves as TLPs of at most
-// max_payload bytes (writes) or max_read_request bytes (reads), never crossing a 4 KiB PCIe boundary; the next
-// local access overlaps the previous TLP, so a long transfer runs at the rate of its slowest stage (normally the
-// link). Each TLP costs the engine ceil(bytes / bytes_per_cycle) cycles to issue, each block or list element
-// setup_latency cycles.
+// max_payload bytes (writes) or max_read_request bytes (reads), never crossing a 4 KiB PCIe boundary; local
+// accesses overlap the TLPs in flight, and a TLP waits for the completion of the one max_outstanding before it
+// (flow-control credits / read tags), so a long transfer runs at the rate of its slowest stage (normally the
+// link) and the engine never runs far ahead of it. Each TLP costs the engine ceil(bytes / bytes_per_cycle)
+// cycles to issue, each block or list element setup_latency cycles.
 //
 // Single block (CH_CONTROL1.LLE = 0): TRANSFER_SIZE bytes from SAR to DAR; at the end DONE is set (and the done
 // IMWr sent if CH_CONTROL1.RIE). Linked list (LLE = 1): elements are read from LLP in local memory. A data element
@@ -25,10 +27,10 @@
 // with LLP = 1, reserved, pointer) continues at its pointer and toggles CCS if TCB is set. An element whose CB
 // differs from CCS ends the list: the channel stops (CS = stopped) without an interrupt of its own.
 // Registers follow the engine: TRANSFER_SIZE counts down, SAR and DAR advance, LLP is the element being worked on,
-// CH_CONTROL1.CS is running (1), halted after an abort (2) or stopped (3).
+// CH_CONTROL1.CS is running (1), stopped (3) after completion or a STOP, halted (2) after any other abort.
 //
 // Aborts: the doorbell's STOP bit, a local bus error, a read completion with UR or CA, an element fetch error, or
-// the engine disabled while the channel runs. ABORT is set, the channel halts, the error status register records
+// the engine disabled while the channel runs (checked between TLPs). ABORT is set, the error status register records
 // the cause (see docs/models/dwc_edma.md) and the abort IMWr is sent when enabled (CH_CONTROL1.RIE in single
 // block mode, LINKED_LIST_ERR_EN bit n in linked-list mode).
 //
@@ -68,6 +70,7 @@ public:
         unsigned bytes_per_cycle = 16;   // engine datapath: cycles per TLP = ceil(bytes / bytes_per_cycle)
         unsigned max_payload = 256;      // bytes per MWr (Max_Payload_Size), power of two 128..4096
         unsigned max_read_request = 512; // bytes per MRd (Max_Read_Request_Size), power of two 128..4096
+        unsigned max_outstanding = 8;    // TLPs in flight per channel (posted credits / read tags), 1..32
     };
 
     enum class direction : std::uint8_t { write, read }; // write: local -> host; read: host -> local
