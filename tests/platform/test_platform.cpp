@@ -194,3 +194,34 @@ TEST(Platform, BarNodesDescribeBarTypes) {
     EXPECT_EQ(bars[5].type, pcie::bar_type::disabled);
     EXPECT_EQ(bars[0].type, pcie::bar_type::programmable);
 }
+
+TEST(Platform, EdmaWithOneLinePerChannel) {
+    // Linux's naming: "dma0" .. "dmaN", write channels first. 2 + 3 channels on SPIs 40..44.
+    const std::string path = write_variant(replace(
+        replace(replace(generic_dts(), "\t\t\tinterrupts = <0 20 4>;",
+                        "\t\t\tinterrupts = <0 40 4>, <0 41 4>, <0 42 4>, <0 43 4>, <0 44 4>;"),
+                "\t\t\tinterrupt-names = \"dma\";",
+                "\t\t\tinterrupt-names = \"dma0\", \"dma1\", \"dma2\", \"dma3\", \"dma4\";"),
+        "dbvp,edma-wr-channels = <8>;\n\t\t\tdbvp,edma-rd-channels = <8>;",
+        "dbvp,edma-wr-channels = <2>;\n\t\t\tdbvp,edma-rd-channels = <3>;"));
+    platform::platform p("platform", {path, {}});
+    ASSERT_NE(p.edma(), nullptr);
+    EXPECT_TRUE(p.edma()->get_params().per_channel_irqs);
+    EXPECT_EQ(p.edma()->num_irqs(), 5u);
+    EXPECT_EQ(p.edma()->irq_of(pcie::dwc_edma::direction::read, 1), 3u);
+    EXPECT_TRUE(p.edma()->irq(4).bound());
+}
+
+TEST(Platform, ControllerWithoutDmaRangeHasNoEdma) {
+    const std::string text = replace(
+        replace(replace(generic_dts(), ",\n\t\t\t      <0x0 0x40380000 0x0 0x00002000>;     /* eDMA (unrolled, atu + 0x80000) */", ";"),
+                ", \"dma\";", ";"),
+        "\t\t\tinterrupts = <0 20 4>;                    /* eDMA: one combined level line, SPI 20 */\n"
+        "\t\t\tinterrupt-names = \"dma\";\n\t\t\tdbvp,edma-wr-channels = <8>;\n\t\t\tdbvp,edma-rd-channels = <8>;\n"
+        "\t\t\tdbvp,edma-setup-cycles = <16>;\n\t\t\tdbvp,edma-bytes-per-cycle = <16>;\n"
+        "\t\t\tdbvp,max-payload = <256>;\n\t\t\tdbvp,max-read-request = <512>;\n",
+        "");
+    platform::platform p("platform", {write_variant(text), {}});
+    EXPECT_EQ(p.edma(), nullptr);
+    EXPECT_EQ(p.memory_map().find("pcie_ep.dma"), std::string::npos);
+}
