@@ -16,6 +16,11 @@ extern "C" {
 namespace dbvp::fw {
 
 namespace {
+constexpr std::uint32_t DMA_VIEWPORT_CTRL = 0x970 + 0x008; // legacy eDMA viewport DMA_CTRL (DBI)
+constexpr std::uint32_t EDMA_CTRL = 0x008;                 // unrolled eDMA: DMA_CTRL
+constexpr std::uint32_t EDMA_DB_OFFSET = 0x0a0;            // RD_INT_STATUS: the interrupt-emulation doorbell
+constexpr std::uint64_t DEFAULT_DBI_DMA_OFFSET = 0x80000;  // eDMA at atu + 0x80000 when not named
+constexpr std::uint32_t V5_40A = 0x3534302a, V4_60A = 0x3436302a;
 } // namespace
 
 status dwc_ep_driver::probe(unsigned index) {
@@ -49,6 +54,12 @@ status dwc_ep_driver::probe(unsigned index) {
         return s;
     if (auto s = get("addr_space", addr_space_, &addr_space_size_); !s)
         return s;
+    node_ = node;
+    std::uint64_t dma_base = 0, dma_size = 0;
+    if (!get("dma", dma_base, &dma_size) && atu_size_ >= 2 * DEFAULT_DBI_DMA_OFFSET) {
+        dma_base = atu_ + DEFAULT_DBI_DMA_OFFSET;
+        dma_size = atu_size_ - DEFAULT_DBI_DMA_OFFSET;
+    }
     int len = 0;
     const void* mf = fdt_getprop(dt.blob(), node, "max-functions", &len);
     num_functions_ = !mf ? 1 : len == 1 ? *static_cast<const std::uint8_t*>(mf) : dt.u32(node, "max-functions", 1);
@@ -63,7 +74,10 @@ status dwc_ep_driver::probe(unsigned index) {
     if (num_ib_ == 0 || num_ob_ == 0)
         return {errc::no_device, "iATU probe found " + std::to_string(num_ib_) + " inbound and " +
                                      std::to_string(num_ob_) + " outbound windows"};
+    read_features();
+    detect_edma(dma_base, dma_size);
     ib_used_.assign(num_ib_, false);
+    bar_sub_.assign(num_functions_, {});
     ob_used_.assign(num_ob_, false);
     bar_to_atu_.assign(num_functions_, {});
     bar_size_.assign(num_functions_, {});
@@ -107,7 +121,7 @@ void dwc_ep_driver::detect_iatu() {
     const std::uint32_t min = atu_read(dir_ib, 0, dwc::ATU_LIMIT);
     align_ = 1ull << fls64(min);
     std::uint64_t max = 0;
-    if (version_ >= 0x3436302a) { // 4.60a and later have UPPER_LIMIT
+    if (version_ >= V4_60A) { // 4.60a and later have UPPER_LIMIT
         atu_write(dir_ib, 0, dwc::ATU_UPPER_LIMIT, 0xffffffffu);
         max = atu_read(dir_ib, 0, dwc::ATU_UPPER_LIMIT);
     }
@@ -172,6 +186,8 @@ status dwc_ep_driver::configure_bar(unsigned func, unsigned bar, std::uint64_t s
         return {errc::invalid_argument, "BAR" + std::to_string(bar) + " is configured with another size or type"};
     }
     const std::uint32_t reg = dwc::CFG_BAR0 + 4 * bar;
+    if (size == 0) // clear_bar: its inbound windows go too
+        clear_ib_maps(func, bar);
     dbi_ro_wr(true);
     if (size == 0) {
         dbi2_write(func, reg, 0);
@@ -205,19 +221,24 @@ status dwc_ep_driver::map_bar(unsigned func, unsigned bar, std::uint64_t phys) {
     if (phys % align_ != 0 || (size && phys % size != 0))
         return {errc::invalid_argument, "inbound target " + hex(phys) + " is not aligned to the iATU region size " +
                                             hex(align_) + " and the BAR size " + hex(size)};
+    // Sub-range windows of the BAR give way to the BAR-match window.
+    for (unsigned w : bar_sub_[func][bar]) {
+        atu_write(true, w, dwc::ATU_CTRL2, 0);
+        ib_used_[w] = false;
+    }
+    bar_sub_[func][bar].clear();
     unsigned win;
     if (bar_to_atu_[func][bar]) {
         win = bar_to_atu_[func][bar] - 1;
     } else {
-        win = num_ib_;
-        for (unsigned i = 0; i < num_ib_; ++i)
-            if (!ib_used_[i]) {
-                win = i;
-                break;
-            }
-        if (win == num_ib_)
-            return {errc::invalid_argument, "No free inbound window"};
+        auto w = free_ib_window();
+        if (!w)
+            return w.error();
+        win = w.value();
     }
+    if (mapper_)
+        if (auto s = mapper_(phys, size); !s)
+            return s;
     atu_write(true, win, dwc::ATU_LOWER_TARGET, static_cast<std::uint32_t>(phys));
     atu_write(true, win, dwc::ATU_UPPER_TARGET, static_cast<std::uint32_t>(phys >> 32));
     atu_write(true, win, dwc::ATU_CTRL1, dwc::ATU_TYPE_MEM | dwc::atu_func_num(func));
@@ -231,14 +252,186 @@ status dwc_ep_driver::map_bar(unsigned func, unsigned bar, std::uint64_t phys) {
 }
 
 status dwc_ep_driver::unmap_bar(unsigned func, unsigned bar) {
-    if (func >= num_functions_ || bar > 5 || !bar_to_atu_[func][bar])
+    if (func >= num_functions_ || bar > 5 || (!bar_to_atu_[func][bar] && bar_sub_[func][bar].empty()))
         return {errc::invalid_argument, "BAR " + std::to_string(bar) + " of function " + std::to_string(func) +
                                             " is not mapped"};
-    const unsigned win = bar_to_atu_[func][bar] - 1;
-    atu_write(true, win, dwc::ATU_CTRL2, 0);
-    ib_used_[win] = false;
-    bar_to_atu_[func][bar] = 0;
+    return clear_ib_maps(func, bar);
+}
+
+status dwc_ep_driver::clear_ib_maps(unsigned func, unsigned bar) {
+    // Linux dw_pcie_ep_clear_ib_maps(): the BAR-match window if there is one, else every sub-range window.
+    if (bar_to_atu_[func][bar]) {
+        const unsigned win = bar_to_atu_[func][bar] - 1;
+        atu_write(true, win, dwc::ATU_CTRL2, 0);
+        ib_used_[win] = false;
+        bar_to_atu_[func][bar] = 0;
+    }
+    for (unsigned w : bar_sub_[func][bar]) {
+        atu_write(true, w, dwc::ATU_CTRL2, 0);
+        ib_used_[w] = false;
+    }
+    bar_sub_[func][bar].clear();
     return {};
+}
+
+result<unsigned> dwc_ep_driver::free_ib_window() const {
+    for (unsigned i = 0; i < num_ib_; ++i)
+        if (!ib_used_[i])
+            return i;
+    return status(errc::no_space, "No free inbound window (" + std::to_string(num_ib_) + " in use)");
+}
+
+unsigned dwc_ep_driver::free_ib_windows() const {
+    return static_cast<unsigned>(std::count(ib_used_.begin(), ib_used_.end(), false));
+}
+
+status dwc_ep_driver::map_bar_subranges(unsigned func, unsigned bar, const std::vector<bar_subrange>& map) {
+    if (func >= num_functions_ || bar > 5)
+        return {errc::invalid_argument, "no BAR " + std::to_string(bar) + " on function " + std::to_string(func)};
+    const std::uint64_t size = bar_size_[func][bar];
+    if (!size)
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) +
+                                            " is not configured: sub-range mapping only updates a set BAR"};
+    const std::uint64_t base = bar_assigned(func, bar);
+    if (!base)
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " not assigned, cannot set up sub-range mappings"};
+    if (map.empty())
+        return {errc::invalid_argument, "no sub-ranges"};
+    if (!align_ || size % align_)
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " size " + hex(size) +
+                                            " is not a multiple of the iATU region size " + hex(align_)};
+    std::uint64_t off = 0;
+    for (std::size_t i = 0; i < map.size(); ++i) {
+        const bar_subrange& e = map[i];
+        const std::string what = "sub-range " + std::to_string(i);
+        if (e.size == 0 || e.size % align_ || e.phys % align_)
+            return {errc::invalid_argument, what + " (" + hex(e.phys) + ", " + hex(e.size) +
+                                                ") is not aligned to the iATU region size " + hex(align_)};
+        if (e.size > size - off)
+            return {errc::invalid_argument, what + " runs past the end of BAR" + std::to_string(bar)};
+        off += e.size;
+    }
+    if (off != size)
+        return {errc::invalid_argument, "the sub-ranges cover " + hex(off) + " of BAR" + std::to_string(bar) + "'s " +
+                                            hex(size) + " bytes"};
+    if (free_ib_windows() + (bar_to_atu_[func][bar] ? 1 : 0) + bar_sub_[func][bar].size() < map.size())
+        return {errc::no_space, "No free inbound window: " + std::to_string(map.size()) + " sub-ranges, " +
+                                    std::to_string(free_ib_windows()) + " windows free"};
+    clear_ib_maps(func, bar);
+    off = 0;
+    for (const bar_subrange& e : map) {
+        auto w = free_ib_window();
+        status st = w ? status{} : w.error();
+        if (st && mapper_)
+            st = mapper_(e.phys, e.size);
+        if (st) {
+            const unsigned win = w.value();
+            const std::uint64_t pci = base + off, limit = pci + e.size - 1;
+            atu_write(true, win, dwc::ATU_LOWER_BASE, static_cast<std::uint32_t>(pci));
+            atu_write(true, win, dwc::ATU_UPPER_BASE, static_cast<std::uint32_t>(pci >> 32));
+            atu_write(true, win, dwc::ATU_LIMIT, static_cast<std::uint32_t>(limit));
+            if (version_ >= V4_60A)
+                atu_write(true, win, dwc::ATU_UPPER_LIMIT, static_cast<std::uint32_t>(limit >> 32));
+            atu_write(true, win, dwc::ATU_LOWER_TARGET, static_cast<std::uint32_t>(e.phys));
+            atu_write(true, win, dwc::ATU_UPPER_TARGET, static_cast<std::uint32_t>(e.phys >> 32));
+            std::uint32_t ctrl1 = dwc::ATU_TYPE_MEM | dwc::atu_func_num(func);
+            if ((limit >> 32) > (pci >> 32))
+                ctrl1 |= dwc::ATU_INCREASE_REGION_SIZE;
+            atu_write(true, win, dwc::ATU_CTRL1, ctrl1);
+            atu_write(true, win, dwc::ATU_CTRL2, dwc::ATU_ENABLE | dwc::ATU_FUNC_NUM_MATCH_EN);
+            st = wait_enabled(true, win);
+            ib_used_[win] = true;
+            bar_sub_[func][bar].push_back(win);
+        }
+        if (!st) {
+            clear_ib_maps(func, bar);
+            return st;
+        }
+        off += e.size;
+    }
+    return {};
+}
+
+status dwc_ep_driver::align_inbound_addr(unsigned func, unsigned bar, std::uint64_t addr, std::uint64_t& base,
+                                         std::uint64_t& offset) const {
+    if (func >= num_functions_ || bar > 5)
+        return {errc::invalid_argument, "no BAR " + std::to_string(bar) + " on function " + std::to_string(func)};
+    const std::uint64_t size = bar_size_[func][bar];
+    if (!size)
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " has no size to align to"};
+    base = addr & ~(size - 1);
+    offset = addr & (size - 1);
+    return {};
+}
+
+void dwc_ep_driver::read_features() {
+    features_ = {};
+    features_.align = align_;
+    fdt_view dt(hal_.fdt());
+    for (unsigned b = 0; b < 6; ++b) {
+        const std::string name = "bar" + std::to_string(b);
+        const int n = fdt_subnode_offset(dt.blob(), node_, name.c_str());
+        if (n < 0)
+            continue;
+        bar_feature& f = features_.bars[b];
+        const char* type = static_cast<const char*>(fdt_getprop(dt.blob(), n, "dbvp,type", nullptr));
+        const std::string t = type ? type : "programmable";
+        f.kind = t == "fixed"       ? bar_kind::fixed
+                 : t == "resizable" ? bar_kind::resizable
+                 : t == "reserved"  ? bar_kind::reserved
+                 : t == "disabled"  ? bar_kind::disabled
+                                    : bar_kind::programmable;
+        f.fixed_size = dt.u64(n, "dbvp,size", 0);
+        f.reserved_target = dt.u64(n, "dbvp,target", 0);
+        f.only_64bit = dt.has(n, "dbvp,64bit");
+    }
+}
+
+void dwc_ep_driver::detect_edma(std::uint64_t dma_base, std::uint64_t dma_size) {
+    edma_ = {};
+    if (!dma_base)
+        return;
+    // Before 5.40a the eDMA may sit behind a viewport in the DBI: not supported by this driver.
+    const std::uint32_t mf = version_ >= V5_40A ? 0xffffffffu : dbi_read(0, DMA_VIEWPORT_CTRL);
+    if (mf != 0xffffffffu)
+        return;
+    const std::uint32_t ctrl = hal_.read32(dma_base + EDMA_CTRL);
+    const unsigned wr = ctrl & 0xf, rd = (ctrl >> 16) & 0xf;
+    if (wr < 1 || wr > 8 || rd < 1 || rd > 8)
+        return;
+    edma_ = {true, dma_base, dma_size, wr, rd};
+}
+
+std::vector<aux_resource> dwc_ep_driver::aux_resources(unsigned func) const {
+    std::vector<aux_resource> out;
+    if (!edma_.present || func >= num_functions_ || EDMA_DB_OFFSET + 4 > edma_.size)
+        return out;
+    // The interrupt the emulation raises: the combined "dma" line, or read channel 0's "dma<wr_channels>".
+    fdt_view dt(hal_.fdt());
+    int idx = fdt_stringlist_search(dt.blob(), node_, "interrupt-names", "dma");
+    if (idx < 0)
+        idx = fdt_stringlist_search(dt.blob(), node_, "interrupt-names",
+                                    ("dma" + std::to_string(edma_.wr_channels)).c_str());
+    const auto cells = dt.cells(node_, "interrupts");
+    if (idx < 0 || cells.size() < 3u * (idx + 1) || cells[3 * idx] != 0)
+        return out;
+    aux_resource r;
+    r.phys_addr = edma_.base + EDMA_DB_OFFSET;
+    r.irq_index = static_cast<unsigned>(idx);
+    r.irq = 32 + cells[3 * idx + 1];
+    r.data = 0;
+    // Pre-exposed: a reserved BAR hard-wired to the eDMA block (the DMA_CTRL_MMIO reserved region).
+    for (unsigned b = 0; b < 6; ++b) {
+        const bar_feature& f = features_.bars[b];
+        if (f.kind == bar_kind::reserved && r.phys_addr >= f.reserved_target &&
+            r.phys_addr + r.size <= f.reserved_target + f.fixed_size) {
+            r.bar = static_cast<int>(b);
+            r.bar_offset = r.phys_addr - f.reserved_target;
+            break;
+        }
+    }
+    out.push_back(r);
+    return out;
 }
 
 result<std::uint64_t> dwc_ep_driver::alloc_addr_space(std::uint64_t size) {
@@ -270,7 +463,7 @@ result<unsigned> dwc_ep_driver::map_outbound(unsigned func, std::uint64_t phys, 
     atu_write(false, win, dwc::ATU_LOWER_BASE, static_cast<std::uint32_t>(phys));
     atu_write(false, win, dwc::ATU_UPPER_BASE, static_cast<std::uint32_t>(phys >> 32));
     atu_write(false, win, dwc::ATU_LIMIT, static_cast<std::uint32_t>(limit));
-    if (version_ >= 0x3436302a)
+    if (version_ >= V4_60A)
         atu_write(false, win, dwc::ATU_UPPER_LIMIT, static_cast<std::uint32_t>(limit >> 32));
     atu_write(false, win, dwc::ATU_LOWER_TARGET, static_cast<std::uint32_t>(pci_addr));
     atu_write(false, win, dwc::ATU_UPPER_TARGET, static_cast<std::uint32_t>(pci_addr >> 32));

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace dbvp::fw {
@@ -68,6 +69,44 @@ struct bar_flags {
     bool prefetchable = false;
 };
 
+/// What a BAR of this controller can be (Linux epc_features->bar[n]), from the platform description.
+enum class bar_kind { programmable, fixed, resizable, reserved, disabled };
+struct bar_feature {
+    bar_kind kind = bar_kind::programmable;
+    std::uint64_t fixed_size = 0;      // fixed and reserved BARs
+    std::uint64_t reserved_target = 0; // reserved BARs: the SoC address the BAR is hard-wired to
+    bool only_64bit = false;
+};
+struct epc_features {
+    std::array<bar_feature, 6> bars{};
+    std::uint64_t align = 0;              // CX_ATU_MIN_REGION_SIZE, probed
+    bool dynamic_inbound_mapping = true;  // DWC_EPC_COMMON_FEATURES
+    bool subrange_mapping = true;
+};
+
+/// The controller's integrated eDMA, as discovered (Linux dw_pcie_edma_detect()).
+struct edma_info {
+    bool present = false;
+    std::uint64_t base = 0, size = 0;
+    unsigned wr_channels = 0, rd_channels = 0;
+};
+
+/// One auxiliary resource of the controller (Linux pci_epc_aux_resource, DOORBELL_MMIO only).
+struct aux_resource {
+    std::uint64_t phys_addr = 0;   // the doorbell register (eDMA + RD_INT_STATUS)
+    std::uint64_t size = 4;
+    int bar = -1;                  // BAR that exposes it without the iATU, or -1
+    std::uint64_t bar_offset = 0;  // valid when bar >= 0
+    unsigned irq = 0;              // INTID of the interrupt the doorbell raises
+    unsigned irq_index = 0;        // its index in the controller node's `interrupts`
+    std::uint32_t data = 0;        // value the host writes (0 asserts)
+};
+
+/// One sub-range of a BAR: the next `size` bytes of the BAR map to `phys`.
+struct bar_subrange {
+    std::uint64_t phys = 0, size = 0;
+};
+
 class dwc_ep_driver {
 public:
     explicit dwc_ep_driver(hal& h) : hal_(h) {}
@@ -118,6 +157,29 @@ public:
     /// Host-assigned address of a BAR, read back from the configuration space (0 = not assigned).
     std::uint64_t bar_assigned(unsigned func, unsigned bar);
 
+    /// BAR types and sizes (from the description's bar0..bar5 nodes), alignment, sub-range support.
+    const epc_features& features() const { return features_; }
+    /// Sub-range mapping (address-match windows, Linux set_bar with submaps): update-only — the BAR must be
+    /// configured and host-assigned. The entries lay the BAR out in order from offset 0; each size, offset and
+    /// phys aligned to the iATU region size; together exactly the BAR size. Replaces the BAR's current windows.
+    /// Errors: invalid_argument (rules), no_space (windows; nothing is left mapped then).
+    status map_bar_subranges(unsigned func, unsigned bar, const std::vector<bar_subrange>& map);
+    /// Linux pci_epf_align_inbound_addr(): base = addr rounded down to the BAR's size, offset = the rest.
+    status align_inbound_addr(unsigned func, unsigned bar, std::uint64_t addr, std::uint64_t& base,
+                              std::uint64_t& offset) const;
+    /// Free inbound windows.
+    unsigned free_ib_windows() const;
+    /// Called with every inbound target range before a window is enabled (e.g. to map it in an IOMMU).
+    using inbound_mapper = std::function<status(std::uint64_t phys, std::uint64_t size)>;
+    void set_inbound_mapper(inbound_mapper m) { mapper_ = std::move(m); }
+
+    /// The eDMA (found by probe()).
+    const edma_info& edma() const { return edma_; }
+    /// The embedded-doorbell resource of the eDMA (empty without an eDMA or without an interrupt for it).
+    std::vector<aux_resource> aux_resources(unsigned func) const;
+    /// Offset of the controller's node in the device tree.
+    int node() const { return node_; }
+
 private:
     std::uint64_t func_dbi(unsigned func) const { return dbi_ + func * func_stride_; }
     std::uint64_t func_dbi2(unsigned func) const { return dbi2_ + func * func_stride_; }
@@ -125,6 +187,10 @@ private:
     void atu_write(bool ib, unsigned idx, std::uint32_t reg, std::uint32_t v);
     status wait_enabled(bool ib, unsigned idx);
     void detect_iatu();
+    void detect_edma(std::uint64_t dma_base, std::uint64_t dma_size);
+    void read_features();
+    status clear_ib_maps(unsigned func, unsigned bar);
+    result<unsigned> free_ib_window() const;
     int find_cap(unsigned func, std::uint32_t id);
 
     hal& hal_;
@@ -138,6 +204,11 @@ private:
     std::vector<bool> ib_used_, ob_used_;
     // Per function: BAR -> inbound window + 1 (0 = none), as the Linux DWC driver keeps it.
     std::vector<std::array<unsigned, 6>> bar_to_atu_;
+    std::vector<std::array<std::vector<unsigned>, 6>> bar_sub_; // address-match windows of a BAR (sub-ranges)
+    epc_features features_;
+    edma_info edma_;
+    inbound_mapper mapper_;
+    int node_ = -1;
     std::vector<std::array<std::uint64_t, 6>> bar_size_;
     std::vector<std::array<bar_flags, 6>> bar_flags_;
     std::uint64_t addr_space_used_ = 0;
