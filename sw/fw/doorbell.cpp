@@ -58,15 +58,28 @@ std::string doorbell_allocator::window_reason(const char* what, std::uint64_t ad
     if (req.window_bar == NO_BAR)
         return {};
     const std::string where = bar_name(req.window_bar) + "+" + hex(req.window_offset);
+    std::string why;
     if (one_address && count > 1 && req.window_stride)
-        return std::string(what) + ": all " + std::to_string(count) + " doorbells are one address (" + hex(address) +
-               "), the window needs them " + std::to_string(req.window_stride) + " bytes apart";
+        why = std::string(what) + " is one address (" + hex(address) + ") for all " + std::to_string(count) +
+              " doorbells, the window needs them " + std::to_string(req.window_stride) + " bytes apart";
     const std::uint64_t mask = ep_.region_align() - 1;
     if ((address & mask) != (req.window_offset & mask))
-        return std::string(what) + ": the target " + hex(address) + " is at offset " + hex(address & mask) +
-               " of its " + hex(mask + 1) + "-byte iATU region, cannot start at " + where;
-    return {};
+        why += std::string(why.empty() ? "" : "; ") + what + " is at offset " + hex(address & mask) + " of its " +
+               hex(mask + 1) + "-byte iATU region, cannot start at " + where;
+    return why;
 }
+
+namespace {
+/// "backend: reason; reason" or empty.
+std::string joined(const char* backend, const std::vector<std::string>& why) {
+    if (why.empty())
+        return {};
+    std::string s = std::string(backend) + ": ";
+    for (std::size_t i = 0; i < why.size(); ++i)
+        s += (i ? "; " : "") + why[i];
+    return s;
+}
+} // namespace
 
 result<std::vector<doorbell>> doorbell_allocator::alloc(unsigned function, unsigned count,
                                                         const doorbell_requirements& req) {
@@ -117,14 +130,17 @@ status doorbell_allocator::try_msi(unsigned function, unsigned count, const door
         return {errc::no_device, "MSI: Can't find MSI domain for EPC (no msi-map / msi-parent to an ITS)"};
     its_driver& its = *msi_.its();
     const std::uint64_t target = its.translater_address();
+    std::vector<std::string> why;
     if (req.any_value)
-        return {errc::not_supported, "MSI: the data written is the EventID; a host writing values of its own "
-                                     "would raise other LPIs or none"};
+        why.push_back("the data written is the EventID; a host writing values of its own would raise other LPIs "
+                      "or none");
     if (req.align && (target & (req.align - 1)))
-        return {errc::not_supported, "MSI: GITS_TRANSLATER " + hex(target) + " is only " +
-                                         hex(alignment_of(target)) + "-aligned, " + hex(req.align) + " required"};
-    if (auto why = window_reason("MSI: GITS_TRANSLATER", target, req, count, true); !why.empty())
-        return {errc::not_supported, why};
+        why.push_back("GITS_TRANSLATER " + hex(target) + " is only " + hex(alignment_of(target)) + "-aligned, " +
+                      hex(req.align) + " required");
+    if (auto w = window_reason("GITS_TRANSLATER", target, req, count, true); !w.empty())
+        why.push_back(w);
+    if (!why.empty())
+        return {errc::not_supported, joined("MSI", why)};
 
     if (!msi_ready_) {
         auto ids = msi_.controller_ids(ep_.node());
@@ -192,22 +208,23 @@ status doorbell_allocator::try_embedded(unsigned function, unsigned count, const
     const aux_resource& r = aux.front();
     if (r.phys_addr & 3)
         return {errc::invalid_argument, "embedded: doorbell " + hex(r.phys_addr) + " is not 4-byte aligned"};
+    std::vector<std::string> why;
     if (req.distinguishable && count > 1)
-        return {errc::not_supported, "embedded: one shared kick (one address, one data, one IRQ) cannot tell " +
-                                         std::to_string(count) + " doorbells apart"};
+        why.push_back("one shared kick (one address, one data, one IRQ) cannot tell " + std::to_string(count) +
+                      " doorbells apart");
     if (req.align && (r.phys_addr & (req.align - 1)))
-        return {errc::not_supported, "embedded: the doorbell register " + hex(r.phys_addr) + " is only " +
-                                         hex(alignment_of(r.phys_addr)) + "-aligned, " + hex(req.align) +
-                                         " required"};
+        why.push_back("the doorbell register " + hex(r.phys_addr) + " is only " + hex(alignment_of(r.phys_addr)) +
+                      "-aligned, " + hex(req.align) + " required");
     if (req.window_bar != NO_BAR && r.bar >= 0) {
         if ((count > 1 && req.window_stride) || r.bar != req.window_bar || r.bar_offset != req.window_offset)
-            return {errc::not_supported, "embedded: the doorbell is fixed at " + bar_name(r.bar) + "+" +
-                                             hex(r.bar_offset) + " (reserved BAR), the window needs " +
-                                             bar_name(req.window_bar) + "+" + hex(req.window_offset) +
-                                             (count > 1 ? " and distinct addresses" : "")};
-    } else if (auto why = window_reason("embedded: the eDMA doorbell", r.phys_addr, req, count, true); !why.empty()) {
-        return {errc::not_supported, why};
+            why.push_back("the doorbell is fixed at " + bar_name(r.bar) + "+" + hex(r.bar_offset) +
+                          " (reserved BAR), the window needs " + bar_name(req.window_bar) + "+" +
+                          hex(req.window_offset) + (count > 1 ? " and distinct addresses" : ""));
+    } else if (auto w = window_reason("the eDMA doorbell", r.phys_addr, req, count, true); !w.empty()) {
+        why.push_back(w);
     }
+    if (!why.empty())
+        return {errc::not_supported, joined("embedded", why)};
     auto irq = msi_.enable_spi(ep_.node(), r.irq_index);
     if (!irq)
         return irq.error();
