@@ -277,10 +277,14 @@ status doorbell_allocator::try_poll(unsigned function, unsigned count, const doo
         const std::uint64_t need = std::uint64_t{count} * stride;
         std::uint64_t size = std::max({opt_.poll_region_bytes, ep_.region_align(), need});
         size = std::uint64_t{1} << fls64(size - 1); // a power of two, so one BAR-match window can expose it
-        auto region = pool_.alloc(size, size);
-        if (!region)
-            return region.error();
-        base = region.value();
+        auto& kept = poll_regions_[function];       // pool memory is never returned: reuse the function's
+        if (kept.second < size) {
+            auto region = pool_.alloc(size, size);
+            if (!region)
+                return region.error();
+            kept = {region.value(), size};
+        }
+        base = kept.first;
     }
     out.any_value = req.any_value;
     for (unsigned i = 0; i < count; ++i) {
@@ -329,7 +333,8 @@ unsigned doorbell_allocator::service() {
     if (now < next_poll_)
         return 0;
     next_poll_ = now + opt_.poll_interval_ns;
-    unsigned rung = 0;
+    // Scan first, then call the listeners (a listener may free doorbells).
+    hits_.clear();
     for (auto& [f, hp] : held_) {
         held& h = *hp;
         if (h.backend != doorbell_backend::poll)
@@ -343,12 +348,15 @@ unsigned doorbell_allocator::service() {
                 h.last[i] = v;
             else
                 hal_.write32(h.dbs[i].address, 0);
-            ++rung;
-            if (h.handlers[i])
-                h.handlers[i](i);
+            hits_.push_back({f, i});
         }
     }
-    return rung;
+    for (const auto& [f, i] : hits_) {
+        auto it = held_.find(f);
+        if (it != held_.end() && i < it->second->handlers.size() && it->second->handlers[i])
+            it->second->handlers[i](i);
+    }
+    return static_cast<unsigned>(hits_.size());
 }
 
 status doorbell_allocator::release(held& h) {

@@ -112,7 +112,7 @@ public:
     status listen(unsigned function, unsigned index, handler fn);
 
     /// Poll backend: scan the slots if poll_interval_ns passed since the last scan; returns the doorbells found
-    /// rung. Call it from the function's loop (next_poll_ns() says when it is due).
+    /// rung. Call it from the function's loop (next_poll_ns() says when it is due). Listeners may free().
     unsigned service();
     std::uint64_t next_poll_ns() const { return next_poll_; }
 
@@ -145,6 +145,8 @@ private:
     irq_handle ack_handle_ = 0;
     unsigned embedded_users_ = 0;
     std::uint64_t next_poll_ = 0;
+    std::map<unsigned, std::pair<std::uint64_t, std::uint64_t>> poll_regions_; // per function: base, size
+    std::vector<std::pair<unsigned, unsigned>> hits_;                         // service(): rung (function, index)
 };
 
 } // namespace dbvp::fw

@@ -30,7 +30,7 @@ class msi_platform {
 public:
     msi_platform(hal& h, dma_pool& pool) : hal_(h), pool_(pool) {}
 
-    /// Bring up what the description has. Errors: no_device (no GICv3), or the drivers' errors.
+    /// Bring up what the description has (nothing without a GICv3). Errors: the drivers' errors.
     status boot(unsigned lpi_id_bits = 16);
 
     gicv3_driver* gic() { return gic_.get(); }
