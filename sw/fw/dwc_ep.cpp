@@ -178,6 +178,17 @@ status dwc_ep_driver::configure_bar(unsigned func, unsigned bar, std::uint64_t s
         return {errc::invalid_argument, "BAR size " + hex(size) + " is not a power of two >= 128"};
     if (!flags.is64 && size > (1ull << 31))
         return {errc::invalid_argument, "BAR size " + hex(size) + " needs a 64-bit BAR"};
+    const bar_feature& feat = features_.bars[bar];
+    if (size && (feat.kind == bar_kind::reserved || feat.kind == bar_kind::disabled))
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " is " +
+                                            (feat.kind == bar_kind::reserved ? "reserved" : "disabled") +
+                                            " on this controller"};
+    if (size && feat.kind == bar_kind::fixed && size != feat.fixed_size)
+        return {errc::invalid_argument, "BAR" + std::to_string(bar) + " is fixed at " + hex(feat.fixed_size) +
+                                            " bytes, not " + hex(size)};
+    if (size && feat.kind == bar_kind::resizable && (size < (1ull << 20) || size > (1ull << 47)))
+        return {errc::invalid_argument, "resizable BAR" + std::to_string(bar) + " must be 1 MiB..128 TiB, not " +
+                                            hex(size)};
     std::uint64_t& cur = bar_size_[func][bar];
     bar_flags& cur_flags = bar_flags_[func][bar];
     if (cur && size) {
@@ -196,6 +207,30 @@ status dwc_ep_driver::configure_bar(unsigned func, unsigned bar, std::uint64_t s
             dbi2_write(func, reg + 4, 0);
             dbi_write(func, reg + 4, 0);
         }
+    } else if (feat.kind == bar_kind::resizable) {
+        // Enable through the mask register, size through the Resizable BAR capability: advertise only the size
+        // wanted (REBAR_CAP bit n = 2^(n + 16) bytes), the controller moves REBAR_CTRL's size to it.
+        const int cap = find_ext_cap(func, 0x0015);
+        if (cap < 0) {
+            dbi_ro_wr(false);
+            return {errc::not_supported, "BAR" + std::to_string(bar) + " is resizable but there is no REBAR capability"};
+        }
+        const unsigned nbars = (dbi_read(func, static_cast<std::uint32_t>(cap) + 8) >> 5) & 7;
+        int entry = -1;
+        for (unsigned k = 0; k < nbars; ++k)
+            if ((dbi_read(func, static_cast<std::uint32_t>(cap) + 8 + 8 * k) & 7) == bar)
+                entry = static_cast<int>(k);
+        if (entry < 0) {
+            dbi_ro_wr(false);
+            return {errc::not_supported, "BAR" + std::to_string(bar) + " has no REBAR entry"};
+        }
+        const std::uint32_t at = static_cast<std::uint32_t>(cap) + 4 + 8 * static_cast<std::uint32_t>(entry);
+        const unsigned log2 = log2_of(size);
+        dbi2_write(func, reg, 1);
+        dbi_write(func, at, 1u << (log2 - 16));
+        const std::uint32_t ctrl = dbi_read(func, at + 4);
+        dbi_write(func, at + 4, (ctrl & ~0x3f00u) | ((log2 - 20) << 8));
+        dbi_write(func, reg, (flags.is64 ? dwc::BAR_MEM64 : 0) | (flags.prefetchable ? dwc::BAR_PREFETCH : 0));
     } else {
         const std::uint32_t type = (flags.is64 ? dwc::BAR_MEM64 : 0) | (flags.prefetchable ? dwc::BAR_PREFETCH : 0);
         dbi2_write(func, reg, static_cast<std::uint32_t>(size - 1));
@@ -483,6 +518,19 @@ void dwc_ep_driver::unmap_outbound(unsigned window) {
         return;
     atu_write(false, window, dwc::ATU_CTRL2, 0);
     ob_used_[window] = false;
+}
+
+int dwc_ep_driver::find_ext_cap(unsigned func, std::uint32_t id) {
+    unsigned ptr = 0x100;
+    for (unsigned guard = 0; ptr >= 0x100 && guard < 64; ++guard) {
+        const std::uint32_t hdr = dbi_read(func, ptr);
+        if (hdr == 0 || hdr == 0xffffffffu)
+            return -1;
+        if ((hdr & 0xffff) == id)
+            return static_cast<int>(ptr);
+        ptr = (hdr >> 20) & 0xffc;
+    }
+    return -1;
 }
 
 int dwc_ep_driver::find_cap(unsigned func, std::uint32_t id) {

@@ -192,6 +192,7 @@ private:
     status clear_ib_maps(unsigned func, unsigned bar);
     result<unsigned> free_ib_window() const;
     int find_cap(unsigned func, std::uint32_t id);
+    int find_ext_cap(unsigned func, std::uint32_t id);
 
     hal& hal_;
     std::uint64_t dbi_ = 0, dbi2_ = 0, atu_ = 0, atu_size_ = 0, app_ = 0, addr_space_ = 0, addr_space_size_ = 0;
