@@ -560,6 +560,19 @@ unsigned dwc_ep::impl::reg_debug(register_bank& bank, bool dbi_side, tlm::tlm_ge
 // ------------------------------------------------------------------------------------------------------------
 // Link side.
 
+namespace {
+/// The architectural answer to an inbound request that goes nowhere: a posted write is dropped (the requester
+/// never hears of it), a read completes with `st` (UR: address error; CA: generic error).
+void refuse(tlm::tlm_generic_payload& p, pcie_attr& a, bool posted, cpl_status st) {
+    if (posted) {
+        p.set_response_status(tlm::TLM_OK_RESPONSE);
+        return;
+    }
+    a.status = st;
+    p.set_response_status(st == cpl_status::ur ? tlm::TLM_ADDRESS_ERROR_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
+}
+} // namespace
+
 void dwc_ep::impl::pcie_in(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     pcie_attr* a = attr_of(p);
     if (!a)
@@ -576,12 +589,7 @@ void dwc_ep::impl::pcie_in(tlm::tlm_generic_payload& p, sc_core::sc_time& delay)
     delay += ep.cycles(cfg.inbound_latency);
     const bool posted = a->type == tlp_type::msg;
     record(incident_kind::inbound_bad_type, posted, p.get_address(), a->requester_id, a->function, -1, t);
-    if (posted) {
-        p.set_response_status(tlm::TLM_OK_RESPONSE);
-    } else {
-        a->status = cpl_status::ur;
-        p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-    }
+    refuse(p, *a, posted, cpl_status::ur);
 }
 
 void dwc_ep::impl::config(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::sc_time& delay) {
@@ -634,12 +642,7 @@ void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::s
     bar_hit h;
     if (!find_bar(addr, h)) {
         record(incident_kind::inbound_no_bar, posted, addr, a.requester_id, a.function, -1, t);
-        if (posted) {
-            p.set_response_status(tlm::TLM_OK_RESPONSE);
-        } else {
-            a.status = cpl_status::ur;
-            p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-        }
+        refuse(p, a, posted, cpl_status::ur);
         return;
     }
     a.function = static_cast<std::uint8_t>(h.func);
@@ -653,24 +656,14 @@ void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::s
         if (atu.inbound(h.func, h.bar, h.base, h.mask, addr, t, target) < 0) {
             record(incident_kind::inbound_no_region, posted, addr, a.requester_id, h.func, static_cast<int>(h.bar),
                    t);
-            if (posted) {
-                p.set_response_status(tlm::TLM_OK_RESPONSE);
-            } else {
-                a.status = cpl_status::ur;
-                p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
-            }
+            refuse(p, a, posted, cpl_status::ur);
             return;
         }
     }
     if (cfg.quirk_reserved_bar_alias && alias_conflict(target, t)) {
         record(incident_kind::inbound_alias_conflict, posted, addr, a.requester_id, h.func, static_cast<int>(h.bar),
                t);
-        if (posted) {
-            p.set_response_status(tlm::TLM_OK_RESPONSE);
-        } else {
-            a.status = cpl_status::ca;
-            p.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
-        }
+        refuse(p, a, posted, cpl_status::ca);
         return;
     }
     p.set_address(target);
