@@ -394,8 +394,15 @@ status dwc_ep_driver::align_inbound_addr(unsigned func, unsigned bar, std::uint6
     const std::uint64_t size = bar_size_[func][bar];
     if (!size)
         return {errc::invalid_argument, "BAR" + std::to_string(bar) + " has no size to align to"};
-    base = addr & ~(size - 1);
-    offset = addr & (size - 1);
+    // Linux aligns to the BAR size only; a BAR-match target must also be aligned to the iATU region size, so a
+    // BAR smaller than CX_ATU_MIN_REGION_SIZE takes the region's alignment, and the offset must still fit.
+    const std::uint64_t align = std::max(size, align_);
+    base = addr & ~(align - 1);
+    offset = addr & (align - 1);
+    if (offset + 4 > size)
+        return {errc::out_of_range, hex(addr) + " is at offset " + hex(offset) + " of its " + hex(align) +
+                                        "-byte aligned block, beyond the " + hex(size) + "-byte BAR" +
+                                        std::to_string(bar)};
     return {};
 }
 

@@ -5,6 +5,7 @@
 namespace dbvp::fw {
 
 status endpoint::boot(const endpoint_options& opt) {
+    opt_ = opt;
     if (auto s = ep_.probe(); !s)
         return s;
     fdt_view dt(hal_.fdt());
@@ -22,7 +23,7 @@ status endpoint::boot(const endpoint_options& opt) {
     msi_ = std::make_unique<msi_platform>(hal_, *pool_);
     if (auto s = msi_->boot(opt.lpi_id_bits); !s)
         return s;
-    if (auto s = msi_->attach(ep_); !s)
+    if (auto s = msi_->attach(ep_, static_cast<std::uint16_t>(opt.doorbells.lut_mask)); !s)
         return s;
     db_ = std::make_unique<doorbell_allocator>(hal_, ep_, *msi_, *pool_, opt.doorbells);
     return {};

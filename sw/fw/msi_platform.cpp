@@ -150,9 +150,23 @@ result<unsigned> msi_platform::enable_spi(int node, unsigned index) {
     return intid;
 }
 
-status msi_platform::attach(dwc_ep_driver& ep) {
+status msi_platform::attach(dwc_ep_driver& ep, std::uint16_t lut_mask) {
     fdt_view dt(hal_.fdt());
-    if (!smmu_ || !dt.has(ep.node(), "iommu-map"))
+    const bool iommu = dt.has(ep.node(), "iommu-map");
+    if (lut_ && (iommu || has_msi_parent(ep.node()))) {
+        std::uint32_t sid = 0;
+        if (auto ids = controller_ids(ep.node()))
+            sid = ids->stream_id;
+        else if (ids.error().code() != errc::no_device)
+            return ids.error();
+        else if (auto s = dt.map_id(ep.node(), "iommu-map", "iommu-map-mask", 0))
+            sid = s.value();
+        else
+            return s.error();
+        if (auto s = ensure_lut_entry(sid, lut_mask); !s)
+            return s;
+    }
+    if (!smmu_ || !iommu)
         return {};
     auto sid = dt.map_id(ep.node(), "iommu-map", "iommu-map-mask", 0);
     if (!sid)

@@ -164,7 +164,9 @@ public:
     /// phys aligned to the iATU region size; together exactly the BAR size. Replaces the BAR's current windows.
     /// Errors: invalid_argument (rules), no_space (windows; nothing is left mapped then).
     status map_bar_subranges(unsigned func, unsigned bar, const std::vector<bar_subrange>& map);
-    /// Linux pci_epf_align_inbound_addr(): base = addr rounded down to the BAR's size, offset = the rest.
+    /// Linux pci_epf_align_inbound_addr(): base = addr rounded down to the BAR's size (or the iATU region size
+    /// when larger: a BAR-match target must be aligned to both), offset = the rest; out_of_range when the offset
+    /// does not fit in the BAR.
     status align_inbound_addr(unsigned func, unsigned bar, std::uint64_t addr, std::uint64_t& base,
                               std::uint64_t& offset) const;
     /// Free inbound windows.

@@ -34,6 +34,8 @@ public:
     status start_link(std::uint64_t timeout_ns = 100000000) { return ep_.start_link(timeout_ns); }
 
     hal& hw() { return hal_; }
+    const endpoint_options& options() const { return opt_; }
+    /// The pieces below exist after a successful boot() (calling them before is a bug).
     dwc_ep_driver& controller() { return ep_; }
     msi_platform& irqs() { return *msi_; }
     dma_pool& pool() { return *pool_; }
@@ -49,6 +51,7 @@ private:
     std::unique_ptr<msi_platform> msi_;
     std::unique_ptr<doorbell_allocator> db_;
     std::uint64_t ram_base_ = 0, ram_size_ = 0;
+    endpoint_options opt_;
 };
 
 } // namespace dbvp::fw

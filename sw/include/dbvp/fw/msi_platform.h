@@ -58,9 +58,11 @@ public:
     /// INTID.
     result<unsigned> enable_spi(int node, unsigned index);
 
-    /// A controller behind the SMMU (iommu-map): every inbound target its driver programs gets an identity
-    /// mapping for the controller's StreamID (dwc_ep_driver::set_inbound_mapper). No-op otherwise.
-    status attach(dwc_ep_driver& ep);
+    /// What the EPC's probe does for the platform (Linux imx6 EP probe: add_lut_by_rid(0)): with a LUT, the entry
+    /// for requester ID 0 (mask `lut_mask`) -> the controller's StreamID; behind the SMMU (iommu-map), an identity
+    /// mapping for every inbound target the driver programs (dwc_ep_driver::set_inbound_mapper). Without them,
+    /// nothing to do.
+    status attach(dwc_ep_driver& ep, std::uint16_t lut_mask = 0x7);
 
     /// Identity mapping of [pa, pa + size) (rounded out to 4 KiB) for `stream_id`; no-op without an SMMU.
     status iommu_map(std::uint32_t stream_id, std::uint64_t pa, std::uint64_t size, bool writable);
