@@ -100,6 +100,10 @@ result<std::vector<doorbell>> doorbell_allocator::alloc(unsigned function, unsig
     if (req.backend)
         order = {*req.backend};
     for (doorbell_backend b : order) {
+        if (b == doorbell_backend::poll && req.interrupt) {
+            reasons_.push_back("poll: not interrupt-driven, and only an interrupt-driven doorbell was asked for");
+            continue;
+        }
         auto h = std::make_unique<held>();
         h->function = function;
         h->backend = b;

@@ -265,3 +265,30 @@ TEST(Doorbells, Imx95ThroughTheLutAndTheSmmu) {
     EXPECT_TRUE(p.smmu()->events().empty());
     EXPECT_EQ(p.glue().lookup(0).lut_entry, 0);
 }
+
+TEST(Doorbells, InterruptOnlyRefusesPollAndSaysWhyForEachBackend) {
+    platform::platform p("platform", {});
+    fw::doorbell_requirements req;
+    req.window_bar = 0;
+    req.window_offset = 0x1000;
+    req.any_value = true;
+    req.interrupt = true;
+    fw::status st;
+    std::vector<std::string> reasons;
+    p.set_firmware([&](fw::hal& h) {
+        fw::endpoint e(h);
+        if (auto s = e.boot(); !s) {
+            st = s;
+            return;
+        }
+        auto got = e.doorbells().alloc(0, 2, req);
+        st = got ? fw::status{} : got.error();
+        reasons = e.doorbells().last_reasons();
+    });
+    p.run(sc_core::sc_time(100, sc_core::SC_MS));
+    EXPECT_EQ(st.code(), fw::errc::not_supported) << st.message();
+    ASSERT_EQ(reasons.size(), 3u);
+    EXPECT_EQ(reasons[2].rfind("poll:", 0), 0u) << reasons[2];
+    for (const char* b : {"MSI:", "embedded:", "poll:"})
+        EXPECT_NE(st.message().find(b), std::string::npos) << st.message();
+}

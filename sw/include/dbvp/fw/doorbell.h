@@ -30,6 +30,7 @@
 //   align             the doorbell target address must be aligned to this (e.g. to put it at a page boundary)
 //   distinguishable   every doorbell must be told apart (rules out a shared kick for more than one doorbell)
 //   any_value         the host writes values of its own (NVMe queue pointers), not the doorbell's data
+//   interrupt         only an interrupt-driven backend will do (the caller polls by itself otherwise)
 //   window_*          doorbell i must be at BAR window_bar + window_offset + i * window_stride (NVMe: BAR0 +
 //                     0x1000, stride 4). window_phys: the endpoint memory that backs that BAR (offset 0), where
 //                     poll slots are placed. A window that the target cannot be mapped into (its offset inside an
@@ -79,6 +80,7 @@ struct doorbell_requirements {
     std::uint64_t align = 0;
     bool distinguishable = false;
     bool any_value = false;
+    bool interrupt = false; // only interrupt-driven backends (MSI, embedded): never poll
     int window_bar = NO_BAR;
     std::uint64_t window_offset = 0, window_stride = 4, window_phys = 0;
 };
