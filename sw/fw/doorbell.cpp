@@ -150,14 +150,25 @@ status doorbell_allocator::try_msi(unsigned function, unsigned count, const door
         auto ids = msi_.controller_ids(ep_.node());
         if (!ids)
             return ids.error();
+        // LUT first (a full LUT programs nothing else); every step undone when a later one fails.
+        const bool had_lut_entry = msi_.lut_entry_written();
         if (auto s = msi_.ensure_lut_entry(ids->stream_id, static_cast<std::uint16_t>(opt_.lut_mask)); !s)
             return s;
+        auto undo_lut = [&] {
+            if (!had_lut_entry)
+                msi_.remove_lut_entry();
+        };
         auto dev = its.map_device(ids->device_id, opt_.msi_events);
-        if (!dev)
+        if (!dev) {
+            undo_lut();
             return dev.error();
+        }
         if (ids->has_iommu)
-            if (auto s = msi_.iommu_map(ids->stream_id, target, 4, true); !s)
+            if (auto s = msi_.iommu_map(ids->stream_id, target, 4, true); !s) {
+                its.unmap_device(ids->device_id);
+                undo_lut();
                 return s;
+            }
         device_id_ = ids->device_id;
         stream_id_ = ids->stream_id;
         events_used_.assign(dev->num_events, false);
@@ -229,10 +240,13 @@ status doorbell_allocator::try_embedded(unsigned function, unsigned count, const
     }
     if (!why.empty())
         return {errc::not_supported, joined("embedded", why)};
+    const bool spi_was_enabled = msi_.gic() && msi_.gic()->is_enabled(r.irq);
     auto irq = msi_.enable_spi(ep_.node(), r.irq_index);
     if (!irq)
         return irq.error();
     if (embedded_users_ == 0) {
+        embedded_irq_ = irq.value();
+        embedded_irq_was_enabled_ = spi_was_enabled;
         // The interrupt-emulation acknowledge (Linux's dw-edma-emul irq_ack): a zero write to both INT_CLEAR
         // registers deasserts the emulated interrupt and leaves real DONE/ABORT bits alone.
         const std::uint64_t base = ep_.edma().base;
@@ -243,8 +257,11 @@ status doorbell_allocator::try_embedded(unsigned function, unsigned count, const
                 hal_.write32(base + EDMA_RD_INT_CLEAR, 0);
             },
             irq_shared, "dw-edma-emul");
-        if (!h)
+        if (!h) {
+            if (!spi_was_enabled)
+                msi_.gic()->disable(irq.value());
             return h.error();
+        }
         ack_handle_ = h.value();
     }
     ++embedded_users_;
@@ -381,6 +398,10 @@ status doorbell_allocator::release(held& h) {
         if (--embedded_users_ == 0 && ack_handle_) {
             hal_.free_irq(ack_handle_);
             ack_handle_ = 0;
+            // The last handler is gone: mask the line again (unless it was enabled before us), or the next kick
+            // would be a level interrupt nobody acknowledges.
+            if (!embedded_irq_was_enabled_)
+                msi_.gic()->disable(embedded_irq_);
         }
     }
     return first_error;

@@ -220,6 +220,16 @@ status gicv3_driver::enable(unsigned intid) {
     return {};
 }
 
+bool gicv3_driver::is_enabled(unsigned intid) {
+    if (!ready_)
+        return false;
+    if (intid < 32)
+        return hal_.read32(gicr_ + gic::GICR_ISENABLER0) & (1u << intid);
+    if (!check_spi(intid))
+        return false;
+    return hal_.read32(gicd_ + gic::GICD_ISENABLER + 4 * (intid / 32)) & (1u << (intid % 32));
+}
+
 status gicv3_driver::disable(unsigned intid) {
     if (!ready_)
         return {errc::invalid_argument, "GIC not initialised"};

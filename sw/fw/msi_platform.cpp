@@ -113,6 +113,13 @@ status msi_platform::ensure_lut_entry(std::uint32_t stream_id, std::uint16_t mas
     return {};
 }
 
+void msi_platform::remove_lut_entry() {
+    if (!lut_ || !lut_written_)
+        return;
+    lut_->remove(0);
+    lut_written_ = false;
+}
+
 result<unsigned> msi_platform::alloc_lpis(unsigned count) {
     if (count == 0)
         return status(errc::invalid_argument, "zero LPIs");

@@ -146,6 +146,8 @@ private:
     // Embedded: the acknowledge handler, while any function holds embedded doorbells.
     irq_handle ack_handle_ = 0;
     unsigned embedded_users_ = 0;
+    unsigned embedded_irq_ = 0;
+    bool embedded_irq_was_enabled_ = false;
     std::uint64_t next_poll_ = 0;
     std::map<unsigned, std::pair<std::uint64_t, std::uint64_t>> poll_regions_; // per function: base, size
     std::vector<std::pair<unsigned, unsigned>> hits_;                         // service(): rung (function, index)

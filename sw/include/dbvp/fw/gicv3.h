@@ -132,6 +132,8 @@ public:
     /// Enable / disable an SGI, PPI (GICR_IS/ICENABLER0) or SPI (GICD_IS/ICENABLER); LPIs: use set_lpi().
     status enable(unsigned intid);
     status disable(unsigned intid);
+    /// An SGI, PPI or SPI is enabled (false for anything else).
+    bool is_enabled(unsigned intid);
     /// Writes LPI intid's configuration byte (enable bit, priority bits [7:2]: priority must be a multiple of 4)
     /// in the GICR_PROPBASER table. The redistributor sees it after an invalidation: ITS INV (its_driver::inv)
     /// or inv_lpi() here.

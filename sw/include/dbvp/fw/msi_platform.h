@@ -49,6 +49,9 @@ public:
     result<ids> controller_ids(int ep_node) const;
     /// Write the LUT entry (requester ID 0, `mask`) -> StreamID once; a no-op without a LUT.
     status ensure_lut_entry(std::uint32_t stream_id, std::uint16_t mask);
+    bool lut_entry_written() const { return lut_written_; }
+    /// Undo ensure_lut_entry() (an allocation that failed after it).
+    void remove_lut_entry();
 
     /// `count` consecutive LPI INTIDs, or no_space.
     result<unsigned> alloc_lpis(unsigned count);
