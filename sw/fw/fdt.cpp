@@ -81,6 +81,12 @@ std::uint64_t fdt_view::u64(int node, const char* prop, std::uint64_t fallback) 
 
 bool fdt_view::has(int node, const char* prop) const { return fdt_getprop(blob_, node, prop, nullptr) != nullptr; }
 
+std::string fdt_view::str(int node, const char* prop, const std::string& fallback) const {
+    int len = 0;
+    const char* v = static_cast<const char*>(fdt_getprop(blob_, node, prop, &len));
+    return v && len > 0 ? std::string(v, strnlen(v, static_cast<std::size_t>(len))) : fallback;
+}
+
 bool fdt_view::available(int node) const {
     int len = 0;
     const char* st = static_cast<const char*>(fdt_getprop(blob_, node, "status", &len));

@@ -1,14 +1,27 @@
-// dbvp — the command. For now: `run` (the BAR traffic demo on a platform) and `list` (presets).
+// dbvp — the command.
+//
+//   dbvp run     one doorbell scenario on a platform: an endpoint function (test, vntb, nvme) and its host driver,
+//                the doorbells rung, every ring accounted for (docs/user-guide.md, docs/json.md)
+//   dbvp matrix  every preset x every function with the default backend choice
+//   dbvp demo    the BAR traffic demo (host -> BAR0 -> endpoint RAM, MSI back)
+//   dbvp list    presets and their properties
+// Exit status: 0 when every doorbell behaved as expected (delivered or coalesced), 1 when not, 2 for a user
+// mistake (bad preset, property, flag).
 #include "dbvp/fw/bar_demo.h"
+#include "dbvp/fw/fdt.h"
 #include "dbvp/host/bar_demo.h"
 #include "dbvp/platform/platform.h"
+#include "dbvp/platform/scenario.h"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <unistd.h>
 
 namespace {
+
+using namespace dbvp;
 
 /// Firmware console and host log, merged in time order (both lines start with "[<time> us]").
 void print_timeline(const std::vector<std::string>& fw, const std::vector<std::string>& host) {
@@ -20,16 +33,13 @@ void print_timeline(const std::vector<std::string>& fw, const std::vector<std::s
     }
 }
 
-int run(const std::string& platform_name, const std::vector<std::string>& overrides, std::uint64_t seed,
-        std::uint32_t bytes, bool quiet) {
-    using namespace dbvp;
+int bar_demo(const std::string& platform_name, const std::vector<std::string>& overrides, std::uint64_t seed,
+         std::uint32_t bytes, bool quiet) {
     platform::platform::options opt;
     opt.platform = platform_name;
     opt.overrides = overrides;
     platform::platform p("platform", opt);
-
     const host::enum_config cfg = p.enumeration_config();
-
     demo::host_report report;
     p.set_firmware(demo::bar_demo_firmware);
     p.set_host_software([&](host::hal& h) { report = demo::run_host_demo(h, cfg, bytes, seed); });
@@ -41,7 +51,6 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
                 static_cast<unsigned long long>(p.ep().get_params().min_region_size >> 10));
     if (!quiet)
         std::printf("endpoint SoC memory map:\n%s", p.memory_map().c_str());
-
     const bool finished = p.run(sc_core::sc_time(1, sc_core::SC_SEC));
     if (!quiet)
         print_timeline(p.cpu().console(), report.log);
@@ -53,11 +62,90 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
     std::printf("result: %s — %u bytes through BAR0, readback %s, firmware status %u, MSI %s (%lld ns after the "
                 "command), simulated %.3f us\n",
                 ok ? "ok" : "FAILED", report.pattern_bytes, report.mismatches ? "MISMATCH" : "ok", report.status,
-                report.msi_received ? "received" : "MISSING",
-                static_cast<long long>(report.msi_latency_ns), sc_core::sc_time_stamp().to_seconds() * 1e6);
+                report.msi_received ? "received" : "MISSING", static_cast<long long>(report.msi_latency_ns),
+                sc_core::sc_time_stamp().to_seconds() * 1e6);
     if (!finished)
         std::printf("the host software did not finish within 1 s of simulated time\n");
     return ok ? 0 : 1;
+}
+
+std::string where_text(const platform::scenario_result& r) {
+    if (r.doorbells.empty())
+        return "-";
+    const auto& d = r.doorbells[0];
+    char b[64];
+    std::snprintf(b, sizeof b, "BAR%d+0x%llx", d.bar, static_cast<unsigned long long>(d.offset));
+    std::string s = b;
+    if (r.doorbells.size() > 1)
+        s += " (+" + std::to_string(r.doorbells.size() - 1) + ")";
+    return s;
+}
+
+void print_summary(const platform::scenario_result& r, bool logs) {
+    std::printf("dbvp: %s on %s: backend %s (%s)\n", r.function.c_str(), r.platform.c_str(), r.backend.c_str(),
+                r.interrupt_driven ? "interrupt-driven" : "polled");
+    for (const auto& w : r.backend_reasons)
+        std::printf("  skipped: %s\n", w.c_str());
+    for (std::size_t i = 0; i < r.doorbells.size(); ++i)
+        std::printf("  doorbell %zu: BAR%d + 0x%llx, data 0x%x\n", i, r.doorbells[i].bar,
+                    static_cast<unsigned long long>(r.doorbells[i].offset), r.doorbells[i].data);
+    std::printf("  rings: %u rung, %u delivered, %u coalesced, %u dropped\n", r.rung, r.delivered, r.coalesced,
+                r.dropped);
+    if (r.has_latency)
+        std::printf("  latency: min %.0f ns, median %.0f ns, max %.0f ns\n", r.latency_min_ns, r.latency_median_ns,
+                    r.latency_max_ns);
+    if (!r.error.empty())
+        std::printf("  error: %s\n", r.error.c_str());
+    for (const auto& w : r.reasons)
+        std::printf("  why: %s\n", w.c_str());
+    if (logs)
+        for (const auto& l : r.firmware_log)
+            std::printf("  fw %s\n", l.c_str());
+    std::printf("result: %s (simulated %.3f us)\n", r.ok ? "ok" : "FAILED", r.simulated_us);
+}
+
+bool parse_bdf(const std::string& s, std::uint16_t& out) {
+    unsigned b = 0, d = 0, f = 0;
+    char tail = 0;
+    if (std::sscanf(s.c_str(), "%x:%x.%x%c", &b, &d, &f, &tail) != 3 || b > 255 || d > 31 || f > 7)
+        return false;
+    out = make_bdf(b, d, f);
+    return true;
+}
+
+void list_presets() {
+    for (const auto& name : platform::list_presets()) {
+        const auto dt = platform::device_tree::load(platform::resolve_platform(name));
+        fw::fdt_view v(dt.blob());
+        std::string props;
+        if (auto ep = v.find_compatible("snps,dw-pcie-ep")) {
+            const int n = ep.value();
+            char b[160];
+            std::snprintf(b, sizeof b, "align %lluK, %u ib / %u ob windows",
+                          static_cast<unsigned long long>(v.u32(n, "dbvp,atu-min-region-size", 0x10000) >> 10),
+                          v.u32(n, "num-ib-windows", 16), v.u32(n, "num-ob-windows", 16));
+            props = b;
+            props += v.has(n, "msi-map") || v.has(n, "msi-parent") ? ", MSI parent (ITS)" : ", no MSI parent";
+            props += v.has(n, "iommu-map") ? ", iommu-map" : "";
+            props += v.reg_by_name(n, "dma") ? ", eDMA" : "";
+            for (unsigned bar = 0; bar < 6; ++bar) {
+                const auto c = v.find_path((v.node_name(n) + "/bar" + std::to_string(bar)).c_str());
+                if (!c)
+                    continue;
+                props += ", BAR" + std::to_string(bar) + " " + v.str(c.value(), "dbvp,type", "programmable");
+                const std::uint64_t size = v.u64(c.value(), "dbvp,size", 0);
+                if (size)
+                    props += "=" + std::to_string(size);
+            }
+            if (v.has(n, "dbvp,quirk-reserved-bar-alias"))
+                props += ", RK3588 alias quirk";
+        }
+        if (v.find_compatible("arm,smmu-v3"))
+            props += ", SMMUv3";
+        if (v.find_compatible("dbvp,imx95-pcie-lut"))
+            props += ", i.MX95 LUT";
+        std::printf("%-12s %s\n", name.c_str(), props.c_str());
+    }
 }
 
 } // namespace
@@ -65,45 +153,144 @@ int run(const std::string& platform_name, const std::vector<std::string>& overri
 int sc_main(int argc, char* argv[]) {
     // "Simulation stopped by user" when the host software finished is expected, not news.
     sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO, sc_core::SC_DO_NOTHING);
-    CLI::App app{"dbvp — virtual platform of a DesignWare PCIe endpoint SoC"};
+    CLI::App app{"dbvp — virtual platform of a DesignWare PCIe endpoint SoC: can its doorbells be interrupt-driven?"};
     app.require_subcommand(1);
 
     std::string platform_name = "generic";
     std::vector<std::string> overrides;
     std::uint64_t seed = 1;
+    bool json = false, logs = false;
+
+    auto* run_cmd = app.add_subcommand("run", "one doorbell scenario: boot, run the function and its host, ring");
+    std::string function = "test", backend = "auto", root_port;
+    unsigned doorbells = 4, rings = 8;
+    run_cmd->add_option("--platform,-p", platform_name, "preset name or .dts/.dtb file")->capture_default_str();
+    run_cmd->add_option("--function,-f", function, "endpoint function: test, vntb or nvme")
+        ->check(CLI::IsMember({"test", "vntb", "nvme"}))
+        ->capture_default_str();
+    run_cmd->add_option("--backend,-b", backend, "doorbell backend: auto, msi, embedded or poll")
+        ->check(CLI::IsMember({"auto", "msi", "embedded", "poll"}))
+        ->capture_default_str();
+    run_cmd->add_option("--doorbells,-n", doorbells, "doorbells (vntb: 1..32; nvme: 2 per queue)")
+        ->check(CLI::Range(1u, 128u))
+        ->capture_default_str();
+    run_cmd->add_option("--rings,-r", rings, "host writes in total")->check(CLI::Range(1u, 10000u))->capture_default_str();
+    run_cmd->add_option("--root-port", root_port, "the host's root port BDF, BB:DD.F (hex)");
+    run_cmd->add_option("--seed", seed, "seed of the ring order and values")->capture_default_str();
+    run_cmd->add_option("--set", overrides, "override a property: node/path/property=value (repeatable)");
+    run_cmd->add_flag("--json", json, "print the result as JSON (docs/json.md)");
+    run_cmd->add_flag("--log", logs, "print the firmware log too");
+
+    auto* matrix_cmd = app.add_subcommand("matrix", "every preset x every function, default backend choice");
+    matrix_cmd->add_flag("--json", json, "print the matrix as a JSON array of run results");
+    matrix_cmd->add_option("--set", overrides, "override a property on every preset (repeatable)");
+
+    auto* demo_cmd = app.add_subcommand("demo", "the BAR traffic demo: host -> BAR0 -> endpoint RAM, MSI back");
     std::uint32_t bytes = 4096;
     bool quiet = false;
-    auto* run_cmd = app.add_subcommand("run", "boot a platform, run the firmware and the host software");
-    run_cmd->add_option("--platform,-p", platform_name, "preset name or .dts/.dtb file")->capture_default_str();
-    run_cmd->add_option("--set", overrides, "override a property: node/path/property=value (repeatable)");
-    run_cmd->add_option("--seed", seed, "seed of the data pattern")->capture_default_str();
-    run_cmd->add_option("--bytes", bytes, "bytes moved through BAR0 (multiple of 4, at most 65280)")
+    demo_cmd->add_option("--platform,-p", platform_name, "preset name or .dts/.dtb file")->capture_default_str();
+    demo_cmd->add_option("--set", overrides, "override a property: node/path/property=value (repeatable)");
+    demo_cmd->add_option("--seed", seed, "seed of the data pattern")->capture_default_str();
+    demo_cmd->add_option("--bytes", bytes, "bytes moved through BAR0 (multiple of 4, at most 65280)")
         ->check(CLI::Range(4u, 65280u))
         ->capture_default_str();
-    run_cmd->add_flag("--quiet,-q", quiet, "print only the result line");
+    demo_cmd->add_flag("--quiet,-q", quiet, "print only the result line");
 
-    auto* list_cmd = app.add_subcommand("list", "list the platform presets");
+    auto* list_cmd = app.add_subcommand("list", "list the platform presets and their properties");
 
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        return app.exit(e) == 0 ? 0 : 2;
     }
     try {
         if (*list_cmd) {
-            for (const auto& n : dbvp::platform::list_presets())
-                std::printf("%s\n", n.c_str());
+            list_presets();
             return 0;
         }
-        if (bytes % 4) {
-            std::fprintf(stderr, "dbvp: --bytes %u is not a multiple of 4\n", bytes);
-            return 2;
+        if (*demo_cmd) {
+            if (bytes % 4) {
+                std::fprintf(stderr, "dbvp: --bytes %u is not a multiple of 4\n", bytes);
+                return 2;
+            }
+            return bar_demo(platform_name, overrides, seed, bytes, quiet);
         }
-        return run(platform_name, overrides, seed, bytes, quiet);
+        if (*run_cmd) {
+            platform::scenario s;
+            s.platform = platform_name;
+            s.overrides = overrides;
+            s.function = *platform::function_from(function);
+            if (backend == "msi")
+                s.backend = fw::doorbell_backend::msi;
+            else if (backend == "embedded")
+                s.backend = fw::doorbell_backend::embedded;
+            else if (backend == "poll")
+                s.backend = fw::doorbell_backend::poll;
+            s.doorbells = doorbells;
+            s.rings = rings;
+            s.seed = seed;
+            if (!root_port.empty()) {
+                std::uint16_t bdf = 0;
+                if (!parse_bdf(root_port, bdf)) {
+                    std::fprintf(stderr, "dbvp: --root-port %s is not a BDF like 00:01.0\n", root_port.c_str());
+                    return 2;
+                }
+                s.root_port = bdf;
+            }
+            platform::resolve_platform(s.platform); // a bad preset is a user mistake, reported before the run
+            const auto r = platform::run_scenario(s);
+            if (json)
+                std::printf("%s\n", platform::to_json(r, logs).c_str());
+            else
+                print_summary(r, logs);
+            return r.ok ? 0 : 1;
+        }
+        if (*matrix_cmd) {
+            const char* functions[] = {"test", "vntb", "nvme"};
+            std::vector<platform::scenario_result> rows;
+            for (const auto& preset : platform::list_presets())
+                for (const char* f : functions) {
+                    platform::scenario s;
+                    s.platform = preset;
+                    s.overrides = overrides;
+                    s.function = *platform::function_from(f);
+                    rows.push_back(platform::run_isolated(s));
+                    if (!json && isatty(2))
+                        std::fprintf(stderr, "\rdbvp matrix: %zu runs", rows.size());
+                }
+            if (!json && isatty(2))
+                std::fprintf(stderr, "\n");
+            bool all_ran = true;
+            if (json) {
+                std::printf("[\n");
+                for (std::size_t i = 0; i < rows.size(); ++i)
+                    std::printf("%s%s\n", platform::to_json(rows[i]).c_str(), i + 1 < rows.size() ? "," : "");
+                std::printf("]\n");
+            } else {
+                std::printf("%-12s %-5s %-9s %-4s %-7s %-16s %-12s %s\n", "platform", "func", "backend", "irq",
+                            "status", "doorbell", "latency", "why (first reason)");
+                for (const auto& r : rows) {
+                    char lat[32] = "-";
+                    if (r.has_latency)
+                        std::snprintf(lat, sizeof lat, "%.0f ns", r.latency_median_ns);
+                    std::string why = !r.error.empty()           ? r.error
+                                      : !r.reasons.empty()       ? r.reasons[0]
+                                      : !r.backend_reasons.empty() ? r.backend_reasons[0]
+                                                                 : "";
+                    std::printf("%-12s %-5s %-9s %-4s %-7s %-16s %-12s %s\n", r.platform.c_str(), r.function.c_str(),
+                                r.backend.c_str(), r.interrupt_driven ? "yes" : "no", r.ok ? "ok" : "FAILED",
+                                where_text(r).c_str(), lat, why.c_str());
+                }
+            }
+            for (const auto& r : rows)
+                all_ran = all_ran && r.error.empty();
+            return all_ran ? 0 : 1;
+        }
     } catch (const dbvp::platform::config_error& e) {
         std::fprintf(stderr, "dbvp: %s\n", e.what());
         return 2;
     }
+    return 0;
 }
 
 int main(int argc, char* argv[]) {

@@ -34,6 +34,8 @@ public:
     /// A property of one or two cells (64-bit when two), or `fallback` when absent.
     std::uint64_t u64(int node, const char* prop, std::uint64_t fallback) const;
     bool has(int node, const char* prop) const;
+    /// A string property, or `fallback` when absent.
+    std::string str(int node, const char* prop, const std::string& fallback = {}) const;
     /// Linux of_device_is_available(): no status property, or status "okay" / "ok".
     bool available(int node) const;
     /// Every cell of a property (empty when absent).

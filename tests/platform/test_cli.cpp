@@ -1,0 +1,179 @@
+// The dbvp command: each subcommand, its exit status, its errors, the JSON it prints, and the matrix against its
+// golden file (tests/data/matrix.golden.json; DBVP_UPDATE_GOLDEN=1 rewrites it after a deliberate change).
+#include "reports.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace {
+
+struct output {
+    int status = -1;
+    std::string text; // stdout and stderr
+};
+
+output cli(const std::string& args) {
+    output o;
+    const std::string cmd = std::string(DBVP_CLI) + " " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p)
+        return o;
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
+        o.text.append(buf.data(), n);
+    const int st = pclose(p);
+    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return o;
+}
+
+output cli_stdout(const std::string& args) {
+    output o;
+    const std::string cmd = std::string(DBVP_CLI) + " " + args + " 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf{};
+    std::size_t n;
+    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
+        o.text.append(buf.data(), n);
+    const int st = pclose(p);
+    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return o;
+}
+
+bool has(const output& o, const std::string& s) { return o.text.find(s) != std::string::npos; }
+
+} // namespace
+
+TEST(Cli, RunOnTheDefaultPlatformDeliversEveryRing) {
+    const auto o = cli("run");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_TRUE(has(o, "backend msi")) << o.text;
+    EXPECT_TRUE(has(o, "8 rung, 8 delivered, 0 coalesced, 0 dropped")) << o.text;
+    EXPECT_TRUE(has(o, "result: ok")) << o.text;
+}
+
+TEST(Cli, RunWithTheRootPortElsewhereFailsAndSaysWhere) {
+    const auto o = cli("run --root-port 00:01.0");
+    EXPECT_EQ(o.status, 1) << o.text;
+    EXPECT_TRUE(has(o, "8 dropped")) << o.text;
+    EXPECT_TRUE(has(o, "why: ITS: device_unmapped, DeviceID 0x8")) << o.text;
+}
+
+TEST(Cli, RunJsonFollowsTheSchema) {
+    const auto o = cli_stdout("run --function test --platform rk3588 --json");
+    EXPECT_EQ(o.status, 0) << o.text;
+    const auto j = nlohmann::json::parse(o.text);
+    EXPECT_EQ(j["platform"], "rk3588");
+    EXPECT_EQ(j["function"], "test");
+    EXPECT_EQ(j["backend"], "embedded");
+    EXPECT_EQ(j["status"], "ok");
+    EXPECT_EQ(j["doorbells"]["rung"], 8);
+    EXPECT_EQ(j["doorbells"]["delivered"], 8);
+    EXPECT_EQ(j["doorbells"]["coalesced"], 0);
+    EXPECT_EQ(j["doorbells"]["dropped"], 0);
+    EXPECT_EQ(j["db"]["bar"], 4) << "pre-exposed in the reserved BAR";
+    EXPECT_EQ(j["db"]["offset"], 0xa0);
+    EXPECT_EQ(j["db"]["data"], 0);
+    ASSERT_TRUE(j.contains("latency_ns"));
+    EXPECT_LE(j["latency_ns"]["min"].get<double>(), j["latency_ns"]["median"].get<double>());
+    EXPECT_LE(j["latency_ns"]["median"].get<double>(), j["latency_ns"]["max"].get<double>());
+    EXPECT_FALSE(j.contains("reason"));
+}
+
+TEST(Cli, FunctionsAndBackendsCanBeChosen) {
+    auto o = cli("run -f vntb -b embedded -n 4 -r 12");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_TRUE(has(o, "backend embedded")) << o.text;
+    EXPECT_TRUE(has(o, "12 rung")) << o.text;
+    o = cli("run -f nvme");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_TRUE(has(o, "backend poll (polled)")) << o.text;
+    EXPECT_TRUE(has(o, "skipped: MSI:")) << o.text;
+    o = cli("run -f test -b poll");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_TRUE(has(o, "backend poll")) << o.text;
+}
+
+TEST(Cli, UserMistakesExitWithTwoAndNameWhat) {
+    auto o = cli("run --platform nosuch");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_TRUE(has(o, "no such platform preset (known: generic, imx95")) << o.text;
+    o = cli("run --set soc/pcie-ep@40000000/num-ib-windows=0");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_TRUE(has(o, "node /soc/pcie-ep@40000000: property num-ib-windows")) << o.text;
+    o = cli("run --function nic");
+    EXPECT_EQ(o.status, 2) << o.text;
+    o = cli("run --root-port 1:2");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_TRUE(has(o, "--root-port 1:2 is not a BDF")) << o.text;
+    o = cli("run --root-port 01:00.0"); // the endpoint's own bus
+    EXPECT_EQ(o.status, 2);
+    EXPECT_TRUE(has(o, "dbvp,secondary-bus")) << o.text;
+    o = cli("frobnicate");
+    EXPECT_EQ(o.status, 2) << o.text;
+    o = cli("run --platform /nonexistent/board.dts");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_TRUE(has(o, "platform file not found")) << o.text;
+}
+
+TEST(Cli, ListShowsThePresetsAndTheirProperties) {
+    const auto o = cli("list");
+    EXPECT_EQ(o.status, 0);
+    for (const char* p : {"generic", "imx95", "rk3588", "rk3588-msi", "rcar-s4"})
+        EXPECT_TRUE(has(o, p)) << p << "\n" << o.text;
+    EXPECT_TRUE(has(o, "i.MX95 LUT")) << o.text;
+    EXPECT_TRUE(has(o, "BAR4 fixed=256")) << o.text;
+}
+
+TEST(Cli, HelpEverywhere) {
+    for (const char* c : {"--help", "run --help", "matrix --help", "demo --help", "list --help"}) {
+        const auto o = cli(c);
+        EXPECT_EQ(o.status, 0) << c;
+        EXPECT_TRUE(has(o, "Usage")) << c << "\n" << o.text;
+    }
+}
+
+TEST(Cli, DemoStillMovesDataThroughBar0) {
+    const auto o = cli("demo -q");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_TRUE(has(o, "result: ok")) << o.text;
+}
+
+TEST(Cli, MatrixMatchesItsGoldenFile) {
+    const auto o = cli_stdout("matrix --json");
+    ASSERT_EQ(o.status, 0) << o.text;
+    const auto got = nlohmann::json::parse(o.text);
+    const std::string golden = std::string(DBVP_SOURCE_DIR) + "/tests/data/matrix.golden.json";
+    if (std::getenv("DBVP_UPDATE_GOLDEN")) {
+        std::ofstream(golden) << got.dump(2) << "\n";
+        GTEST_SKIP() << "golden file rewritten";
+    }
+    std::ifstream in(golden);
+    ASSERT_TRUE(in) << golden;
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const auto want = nlohmann::json::parse(ss.str());
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i)
+        EXPECT_EQ(got[i], want[i]) << "row " << i << ": got\n" << got[i].dump(2) << "\nwant\n" << want[i].dump(2);
+    // The architects' answers, spelled out.
+    auto row = [&](const char* p, const char* f) {
+        for (const auto& r : got)
+            if (r["platform"] == p && r["function"] == f)
+                return r;
+        return nlohmann::json{};
+    };
+    EXPECT_EQ(row("generic", "test")["backend"], "msi");
+    EXPECT_EQ(row("rk3588", "test")["backend"], "embedded");
+    EXPECT_EQ(row("rcar-s4", "test")["backend"], "embedded");
+    for (const char* p : {"generic", "imx95", "rk3588", "rk3588-msi", "rcar-s4"})
+        EXPECT_EQ(row(p, "nvme")["backend"], "poll") << "NVMe doorbells at BAR0+0x1000 are never interrupt-driven";
+}
