@@ -113,6 +113,70 @@ bool parse_bdf(const std::string& s, std::uint16_t& out) {
     return true;
 }
 
+/// One swept property: its path and the values it takes.
+struct axis {
+    std::string property;
+    std::vector<std::string> values;
+};
+
+/// "path=v1,v2,..." or "path=lo..hi" / "path=lo..hi:+step" / "path=lo..hi:*factor" (integers, 0x allowed).
+bool parse_axis(const std::string& spec, axis& out, std::string& error) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) {
+        error = "--vary " + spec + ": expected node/property=values";
+        return false;
+    }
+    out.property = spec.substr(0, eq);
+    const std::string v = spec.substr(eq + 1);
+    const auto dots = v.find("..");
+    if (dots == std::string::npos) {
+        std::size_t start = 0;
+        while (start <= v.size()) {
+            const auto comma = v.find(',', start);
+            const std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (!item.empty())
+                out.values.push_back(item);
+            if (comma == std::string::npos)
+                break;
+            start = comma + 1;
+        }
+    } else {
+        char* end = nullptr;
+        const unsigned long long lo = std::strtoull(v.c_str(), &end, 0);
+        const std::string rest = v.substr(dots + 2);
+        const unsigned long long hi = std::strtoull(rest.c_str(), &end, 0);
+        char op = '+';
+        unsigned long long step = 1;
+        if (*end == ':') {
+            op = end[1];
+            step = std::strtoull(end + 2, nullptr, 0);
+        }
+        if ((op != '+' && op != '*') || step == 0 || (op == '*' && step < 2) || hi < lo) {
+            error = "--vary " + spec + ": a range is lo..hi, lo..hi:+step or lo..hi:*factor";
+            return false;
+        }
+        for (unsigned long long x = lo; x <= hi && out.values.size() < 10000; x = op == '+' ? x + step : x * step) {
+            char b[32];
+            std::snprintf(b, sizeof b, "0x%llx", x);
+            out.values.push_back(b);
+        }
+    }
+    if (out.values.empty()) {
+        error = "--vary " + spec + ": no values";
+        return false;
+    }
+    return true;
+}
+
+std::string csv_field(std::string s) {
+    if (s.find_first_of(",\"\n") == std::string::npos)
+        return s;
+    std::string q = "\"";
+    for (char c : s)
+        q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
 void list_presets() {
     for (const auto& name : platform::list_presets()) {
         const auto dt = platform::device_tree::load(platform::resolve_platform(name));
@@ -185,6 +249,19 @@ int sc_main(int argc, char* argv[]) {
     matrix_cmd->add_flag("--json", json, "print the matrix as a JSON array of run results");
     matrix_cmd->add_option("--set", overrides, "override a property on every preset (repeatable)");
 
+    auto* sweep_cmd = app.add_subcommand("sweep", "vary properties over lists or ranges; one result row per point");
+    std::vector<std::string> vary, sweep_functions{"test"};
+    bool csv = false;
+    sweep_cmd->add_option("--platform,-p", platform_name, "preset name or .dts/.dtb file")->capture_default_str();
+    sweep_cmd->add_option("--vary", vary,
+                          "node/property=v1,v2,... or =lo..hi[:+step|:*factor] (repeatable: the cross product)")
+        ->required();
+    sweep_cmd->add_option("--function,-f", sweep_functions, "functions to run at every point (test, vntb, nvme)")
+        ->check(CLI::IsMember({"test", "vntb", "nvme"}));
+    sweep_cmd->add_option("--set", overrides, "a fixed override for every point (repeatable)");
+    sweep_cmd->add_flag("--json", json, "a JSON array (each run result plus its point)");
+    sweep_cmd->add_flag("--csv", csv, "CSV (the default)");
+
     auto* demo_cmd = app.add_subcommand("demo", "the BAR traffic demo: host -> BAR0 -> endpoint RAM, MSI back");
     std::uint32_t bytes = 4096;
     bool quiet = false;
@@ -245,6 +322,82 @@ int sc_main(int argc, char* argv[]) {
                 print_summary(r, logs);
             return r.ok ? 0 : 1;
         }
+        if (*sweep_cmd) {
+            std::vector<axis> axes;
+            for (const auto& spec : vary) {
+                axis a;
+                std::string error;
+                if (!parse_axis(spec, a, error)) {
+                    std::fprintf(stderr, "dbvp: %s\n", error.c_str());
+                    return 2;
+                }
+                axes.push_back(a);
+            }
+            platform::resolve_platform(platform_name);
+            std::size_t points = sweep_functions.size();
+            for (const auto& a : axes)
+                points *= a.values.size();
+            if (!json) {
+                std::printf("function");
+                for (const auto& a : axes)
+                    std::printf(",%s", csv_field(a.property).c_str());
+                std::printf(",backend,interrupt_driven,status,rung,delivered,coalesced,dropped,latency_median_ns,"
+                            "reason\n");
+            } else {
+                std::printf("[\n");
+            }
+            std::vector<std::size_t> at(axes.size(), 0);
+            std::size_t done = 0;
+            bool all_ran = true;
+            for (bool more = true; more;) {
+                for (const auto& f : sweep_functions) {
+                    platform::scenario sc;
+                    sc.platform = platform_name;
+                    sc.overrides = overrides;
+                    for (std::size_t i = 0; i < axes.size(); ++i)
+                        sc.overrides.push_back(axes[i].property + "=" + axes[i].values[at[i]]);
+                    sc.function = *platform::function_from(f);
+                    const auto r = platform::run_isolated(sc);
+                    all_ran = all_ran && !r.crashed;
+                    ++done;
+                    std::string why = !r.error.empty()             ? r.error
+                                      : !r.reasons.empty()         ? r.reasons[0]
+                                      : !r.backend_reasons.empty() ? r.backend_reasons[0]
+                                                                   : "";
+                    if (json) {
+                        std::string point = "{";
+                        for (std::size_t i = 0; i < axes.size(); ++i)
+                            point += (i ? ", \"" : "\"") + axes[i].property + "\": \"" + axes[i].values[at[i]] + "\"";
+                        point += "}";
+                        std::string row = platform::to_json(r);
+                        row.insert(row.size() - 2, ",\n  \"point\": " + point);
+                        std::printf("%s%s\n", row.c_str(), done < points ? "," : "");
+                    } else {
+                        std::printf("%s", f.c_str());
+                        for (std::size_t i = 0; i < axes.size(); ++i)
+                            std::printf(",%s", axes[i].values[at[i]].c_str());
+                        std::printf(",%s,%s,%s,%u,%u,%u,%u,%.0f,%s\n", r.backend.c_str(),
+                                    r.interrupt_driven ? "yes" : "no", r.ok ? "ok" : "failed", r.rung, r.delivered,
+                                    r.coalesced, r.dropped, r.has_latency ? r.latency_median_ns : 0.0,
+                                    csv_field(why).c_str());
+                    }
+                    std::fflush(stdout);
+                    if (points > 4)
+                        std::fprintf(stderr, "dbvp sweep: %zu/%zu points\n", done, points);
+                }
+                more = false;
+                for (std::size_t i = axes.size(); i-- > 0;) {
+                    if (++at[i] < axes[i].values.size()) {
+                        more = true;
+                        break;
+                    }
+                    at[i] = 0;
+                }
+            }
+            if (json)
+                std::printf("]\n");
+            return all_ran ? 0 : 1;
+        }
         if (*matrix_cmd) {
             const char* functions[] = {"test", "vntb", "nvme"};
             std::vector<platform::scenario_result> rows;
@@ -283,7 +436,7 @@ int sc_main(int argc, char* argv[]) {
                 }
             }
             for (const auto& r : rows)
-                all_ran = all_ran && r.error.empty();
+                all_ran = all_ran && !r.crashed;
             return all_ran ? 0 : 1;
         }
     } catch (const dbvp::platform::config_error& e) {

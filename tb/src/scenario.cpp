@@ -450,6 +450,8 @@ std::string to_json(const scenario_result& r, bool with_logs) {
     j["status"] = r.ok ? "ok" : "failed";
     j["interrupt_driven"] = r.interrupt_driven;
     j["doorbells"] = {{"rung", r.rung}, {"delivered", r.delivered}, {"coalesced", r.coalesced}, {"dropped", r.dropped}};
+    if (!r.error.empty())
+        j["error"] = r.error;
     if (!r.reasons.empty() || !r.error.empty()) {
         std::string reason = r.error;
         for (const auto& s : r.reasons)
@@ -485,7 +487,8 @@ scenario_result from_json(const std::string& text) {
     r.delivered = d.value("delivered", 0u);
     r.coalesced = d.value("coalesced", 0u);
     r.dropped = d.value("dropped", 0u);
-    if (j.contains("reason"))
+    r.error = j.value("error", "");
+    if (j.contains("reason") && j["reason"] != r.error)
         r.reasons.push_back(j["reason"].get<std::string>());
     if (j.contains("where"))
         for (const auto& w : j["where"])
@@ -547,6 +550,7 @@ scenario_result run_isolated(const scenario& s) {
         r.platform = s.platform;
         r.function = to_string(s.function);
         r.error = "the run crashed (status " + std::to_string(status) + ")";
+        r.crashed = true;
         return r;
     }
     return from_json(text);

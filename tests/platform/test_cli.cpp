@@ -177,3 +177,53 @@ TEST(Cli, MatrixMatchesItsGoldenFile) {
     for (const char* p : {"generic", "imx95", "rk3588", "rk3588-msi", "rcar-s4"})
         EXPECT_EQ(row(p, "nvme")["backend"], "poll") << "NVMe doorbells at BAR0+0x1000 are never interrupt-driven";
 }
+
+TEST(Cli, SweepGivesOneRowPerPoint) {
+    // 2 region sizes x 2 window counts x 2 functions = 8 rows.
+    auto o = cli_stdout("sweep --vary soc/pcie-ep@40000000/dbvp,atu-min-region-size=0x1000..0x2000:*2 "
+                        "--vary soc/pcie-ep@40000000/num-ib-windows=2,16 -f test -f vntb");
+    ASSERT_EQ(o.status, 0) << o.text;
+    std::istringstream lines(o.text);
+    std::string header, line;
+    std::getline(lines, header);
+    EXPECT_EQ(header.rfind("function,\"soc/pcie-ep@40000000/dbvp,atu-min-region-size\",soc/pcie-ep@40000000/"
+                           "num-ib-windows,backend",
+                           0),
+              0u)
+        << header;
+    unsigned rows = 0;
+    while (std::getline(lines, line))
+        rows += !line.empty();
+    EXPECT_EQ(rows, 8u) << o.text;
+    // Two inbound windows are too few for the test function, which maps all six BARs: a result, not a crash.
+    EXPECT_TRUE(has(o, "test,0x1000,2,none,no,failed,0,0,0,0,0,firmware: bind: BAR2 inbound window: No free inbound "
+                       "window"))
+        << o.text;
+    EXPECT_TRUE(has(o, "test,0x1000,16,msi,yes,ok")) << o.text;
+    EXPECT_TRUE(has(o, "vntb,0x2000,2,msi,yes,ok")) << o.text;
+
+    o = cli_stdout("sweep --json --vary soc/pcie-ep@40000000/num-ib-windows=1,2 -f vntb");
+    ASSERT_EQ(o.status, 0) << o.text;
+    const auto j = nlohmann::json::parse(o.text);
+    ASSERT_EQ(j.size(), 2u);
+    EXPECT_EQ(j[0]["point"]["soc/pcie-ep@40000000/num-ib-windows"], "1");
+    EXPECT_EQ(j[1]["function"], "vntb");
+}
+
+TEST(Cli, SweepMistakesExitWithTwo) {
+    auto o = cli("sweep --vary nonsense");
+    EXPECT_EQ(o.status, 2);
+    EXPECT_TRUE(has(o, "expected node/property=values")) << o.text;
+    o = cli("sweep --vary soc/pcie-ep@40000000/num-ib-windows=4..1");
+    EXPECT_EQ(o.status, 2);
+    o = cli("sweep");
+    EXPECT_EQ(o.status, 2) << "--vary is required";
+}
+
+TEST(Cli, MatrixTableNamesBackendsAndReasons) {
+    const auto o = cli_stdout("matrix");
+    EXPECT_EQ(o.status, 0) << o.text;
+    EXPECT_TRUE(has(o, "platform     func  backend")) << o.text;
+    EXPECT_TRUE(has(o, "rk3588       test  embedded  yes  ok      BAR4+0xa0")) << o.text;
+    EXPECT_TRUE(has(o, "cannot start at BAR0+0x1000")) << o.text;
+}

@@ -45,6 +45,7 @@ struct scenario_result {
     std::string platform, function, backend; // backend: "msi" / "embedded" / "poll" / "none"
     bool ok = false;            // every ring delivered or coalesced, the function and host worked
     std::string error;          // bring-up / host failure
+    bool crashed = false;       // run_isolated: the child died without a result
     unsigned rung = 0, delivered = 0, coalesced = 0, dropped = 0;
     std::vector<std::string> reasons;         // explain-why, one line per dropped ring (deduplicated, counted)
     std::vector<std::string> backend_reasons; // why the allocator skipped backends
