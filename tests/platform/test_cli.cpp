@@ -227,3 +227,18 @@ TEST(Cli, MatrixTableNamesBackendsAndReasons) {
     EXPECT_TRUE(has(o, "rk3588       test  embedded  yes  ok      BAR4+0xa0")) << o.text;
     EXPECT_TRUE(has(o, "cannot start at BAR0+0x1000")) << o.text;
 }
+
+TEST(Cli, TheMatrixPageInTheDocsIsWhatTheToolPrints) {
+    const auto o = cli_stdout("matrix");
+    ASSERT_EQ(o.status, 0);
+    std::ifstream in(std::string(DBVP_SOURCE_DIR) + "/docs/matrix.md");
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string page = ss.str();
+    const auto start = page.find("```\n");
+    const auto end = page.find("```", start + 4);
+    ASSERT_NE(start, std::string::npos);
+    ASSERT_NE(end, std::string::npos);
+    EXPECT_EQ(page.substr(start + 4, end - start - 4), o.text)
+        << "docs/matrix.md is stale: regenerate it with build/tb/dbvp matrix";
+}
