@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libfdt-dev device-tree-compiler
   nlohmann-json3-dev libcli11-dev
+  chromium  # headless, for tests/platform/test_html.cpp (it renders the --html pages)
 )
 
 missing=()

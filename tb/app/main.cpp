@@ -5,17 +5,22 @@
 //   dbvp matrix  every preset x every function with the default backend choice
 //   dbvp demo    the BAR traffic demo (host -> BAR0 -> endpoint RAM, MSI back)
 //   dbvp list    presets and their properties
+// run, matrix and sweep take --html FILE: also write the results as one self-contained page (report_html.h).
 // Exit status: 0 when every doorbell behaved as expected (delivered or coalesced), 1 when not, 2 for a user
 // mistake (bad preset, property, flag).
 #include "dbvp/fw/bar_demo.h"
 #include "dbvp/fw/fdt.h"
 #include "dbvp/host/bar_demo.h"
 #include "dbvp/platform/platform.h"
+#include "dbvp/platform/report_html.h"
 #include "dbvp/platform/scenario.h"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <iostream>
 #include <unistd.h>
 
@@ -177,6 +182,25 @@ std::string csv_field(std::string s) {
     return q + "\"";
 }
 
+/// --html FILE: opened (and truncated) before the runs, so that an unwritable file is reported before minutes of
+/// simulation; written when they are done. A failure either way is a user mistake (exit status 2).
+bool open_html(const std::string& path, std::ofstream& out) {
+    out.open(path, std::ios::out | std::ios::trunc | std::ios::binary);
+    if (out)
+        return true;
+    std::fprintf(stderr, "dbvp: --html %s: cannot write the file: %s\n", path.c_str(), std::strerror(errno));
+    return false;
+}
+
+bool write_html(const std::string& path, std::ofstream& out, const platform::html_report& report) {
+    out << platform::render_html(report);
+    out.close();
+    if (out)
+        return true;
+    std::fprintf(stderr, "dbvp: --html %s: writing the file failed\n", path.c_str());
+    return false;
+}
+
 void list_presets() {
     for (const auto& name : platform::list_presets()) {
         const auto dt = platform::device_tree::load(platform::resolve_platform(name));
@@ -224,6 +248,8 @@ int sc_main(int argc, char* argv[]) {
     std::vector<std::string> overrides;
     std::uint64_t seed = 1;
     bool json = false, logs = false;
+    std::string html_file;
+    const char* html_help = "also write the results as one self-contained HTML page (tables, histograms, heat maps)";
 
     auto* run_cmd = app.add_subcommand("run", "one doorbell scenario: boot, run the function and its host, ring");
     std::string function = "test", backend = "auto", root_port;
@@ -244,10 +270,12 @@ int sc_main(int argc, char* argv[]) {
     run_cmd->add_option("--set", overrides, "override a property: node/path/property=value (repeatable)");
     run_cmd->add_flag("--json", json, "print the result as JSON (docs/json.md)");
     run_cmd->add_flag("--log", logs, "print the firmware log too");
+    run_cmd->add_option("--html", html_file, html_help)->type_name("FILE");
 
     auto* matrix_cmd = app.add_subcommand("matrix", "every preset x every function, default backend choice");
     matrix_cmd->add_flag("--json", json, "print the matrix as a JSON array of run results");
     matrix_cmd->add_option("--set", overrides, "override a property on every preset (repeatable)");
+    matrix_cmd->add_option("--html", html_file, html_help)->type_name("FILE");
 
     auto* sweep_cmd = app.add_subcommand("sweep", "vary properties over lists or ranges; one result row per point");
     std::vector<std::string> vary, sweep_functions{"test"};
@@ -261,6 +289,7 @@ int sc_main(int argc, char* argv[]) {
     sweep_cmd->add_option("--set", overrides, "a fixed override for every point (repeatable)");
     sweep_cmd->add_flag("--json", json, "a JSON array (each run result plus its point)");
     sweep_cmd->add_flag("--csv", csv, "CSV (the default)");
+    sweep_cmd->add_option("--html", html_file, html_help)->type_name("FILE");
 
     auto* demo_cmd = app.add_subcommand("demo", "the BAR traffic demo: host -> BAR0 -> endpoint RAM, MSI back");
     std::uint32_t bytes = 4096;
@@ -315,11 +344,28 @@ int sc_main(int argc, char* argv[]) {
                 s.root_port = bdf;
             }
             platform::resolve_platform(s.platform); // a bad preset is a user mistake, reported before the run
+            std::ofstream html;
+            if (!html_file.empty() && !open_html(html_file, html))
+                return 2;
             const auto r = platform::run_scenario(s);
             if (json)
                 std::printf("%s\n", platform::to_json(r, logs).c_str());
             else
                 print_summary(r, logs);
+            if (!html_file.empty()) {
+                std::fflush(stdout);
+                platform::html_report page;
+                page.title = "dbvp run: " + function + " on " + platform_name;
+                page.notes.push_back("backend " + backend + ", " +
+                                     (function == "test" ? "" : std::to_string(doorbells) + " doorbells, ") +
+                                     std::to_string(rings) + " rings, seed " + std::to_string(seed) +
+                                     (root_port.empty() ? "" : ", root port " + root_port));
+                for (const auto& o : overrides)
+                    page.notes.push_back("--set " + o);
+                page.runs.push_back(r);
+                if (!write_html(html_file, html, page))
+                    return 2;
+            }
             return r.ok ? 0 : 1;
         }
         if (*sweep_cmd) {
@@ -334,6 +380,10 @@ int sc_main(int argc, char* argv[]) {
                 axes.push_back(a);
             }
             platform::resolve_platform(platform_name);
+            std::ofstream html;
+            if (!html_file.empty() && !open_html(html_file, html))
+                return 2;
+            platform::html_report page;
             std::size_t points = sweep_functions.size();
             for (const auto& a : axes)
                 points *= a.values.size();
@@ -360,6 +410,12 @@ int sc_main(int argc, char* argv[]) {
                     const auto r = platform::run_isolated(sc);
                     all_ran = all_ran && !r.crashed;
                     ++done;
+                    if (!html_file.empty()) {
+                        page.runs.push_back(r);
+                        page.points.emplace_back();
+                        for (std::size_t i = 0; i < axes.size(); ++i)
+                            page.points.back().push_back(axes[i].values[at[i]]);
+                    }
                     std::string why = !r.error.empty()             ? r.error
                                       : !r.reasons.empty()         ? r.reasons[0]
                                       : !r.backend_reasons.empty() ? r.backend_reasons[0]
@@ -396,10 +452,29 @@ int sc_main(int argc, char* argv[]) {
             }
             if (json)
                 std::printf("]\n");
+            if (!html_file.empty()) {
+                std::fflush(stdout);
+                page.title = "dbvp sweep on " + platform_name;
+                for (const auto& spec : vary)
+                    page.notes.push_back("--vary " + spec);
+                std::string fs;
+                for (const auto& f : sweep_functions)
+                    fs += (fs.empty() ? "" : ", ") + f;
+                page.notes.push_back("functions: " + fs);
+                for (const auto& o : overrides)
+                    page.notes.push_back("--set " + o);
+                for (const auto& a : axes)
+                    page.axes.push_back({a.property, a.values});
+                if (!write_html(html_file, html, page))
+                    return 2;
+            }
             return all_ran ? 0 : 1;
         }
         if (*matrix_cmd) {
             const char* functions[] = {"test", "vntb", "nvme"};
+            std::ofstream html;
+            if (!html_file.empty() && !open_html(html_file, html))
+                return 2;
             std::vector<platform::scenario_result> rows;
             for (const auto& preset : platform::list_presets())
                 for (const char* f : functions) {
@@ -437,6 +512,17 @@ int sc_main(int argc, char* argv[]) {
             }
             for (const auto& r : rows)
                 all_ran = all_ran && !r.crashed;
+            if (!html_file.empty()) {
+                std::fflush(stdout);
+                platform::html_report page;
+                page.title = "dbvp matrix";
+                page.notes.push_back("every preset x test, vntb, nvme; the allocator's default backend choice");
+                for (const auto& o : overrides)
+                    page.notes.push_back("--set " + o);
+                page.runs = rows;
+                if (!write_html(html_file, html, page))
+                    return 2;
+            }
             return all_ran ? 0 : 1;
         }
     } catch (const dbvp::platform::config_error& e) {
