@@ -1,6 +1,7 @@
 #include "dbvp/platform/native_cpu.h"
 
 #include "dbvp/core/report.h"
+#include "dbvp/core/trace.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -108,6 +109,13 @@ void native_cpu::dispatch(unsigned irq) {
     }
 }
 
+void native_cpu::trace_handler(unsigned irq, const sc_time& taken) const {
+    char name[24];
+    std::snprintf(name, sizeof name, "irq %u", irq);
+    trace::span(trace::track::cpu, name, taken, master_.now(),
+                {{"intid", irq}, {"handlers", snapshot_.size()}, {"entry_cycles", p_.irq_entry}});
+}
+
 bool native_cpu::service_controller() {
     line& nirq = lines_[0];
     bool ran = false;
@@ -117,10 +125,13 @@ bool native_cpu::service_controller() {
         if (intid == cpu_interrupt_if::spurious)
             break;
         in_irq_ = true;
+        const sc_time t0 = trace::on() ? master_.now() : sc_core::SC_ZERO_TIME;
         master_.consume(cycles(p_.irq_entry));
         ++irqs_taken_;
         dispatch(intid);
         ic_->end_of_interrupt(intid);
+        if (trace::on())
+            trace_handler(intid, t0);
         in_irq_ = false;
         ran = true;
         if (snapshot_.empty())
@@ -146,9 +157,12 @@ bool native_cpu::service() {
                 --npending_;
         }
         in_irq_ = true;
+        const sc_time t0 = trace::on() ? master_.now() : sc_core::SC_ZERO_TIME;
         master_.consume(cycles(p_.irq_entry));
         ++irqs_taken_;
         dispatch(irq);
+        if (trace::on())
+            trace_handler(irq, t0);
         in_irq_ = false;
         ran = true;
         if (l.level && snapshot_.empty()) {

@@ -4,6 +4,7 @@
 
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
+#include "dbvp/core/trace.h"
 #include "dbvp/core/sideband.h"
 #include "dbvp/util/bits.h"
 
@@ -220,6 +221,17 @@ struct gicv3::impl {
     }
     /// Highest-priority deliverable interrupt (priority beats the running priority), or spurious.
     unsigned best(unsigned* prio_out = nullptr) const;
+    /// Tracing: interrupt `intid` became pending (request arrived at `t0`); nIRQ rises deliver_latency after
+    /// `offset` when this made it rise.
+    void trace_pending(const char* what, unsigned intid, bool nirq_before, const sc_time& t0,
+                       const sc_time& offset) const {
+        const bool raised = !nirq_before && g.irq.level();
+        const sc_time end =
+            sc_core::sc_time_stamp() + offset + (raised ? g.cycles(p.deliver_latency) : sc_core::SC_ZERO_TIME);
+        trace::span(trace::track::gic, what, t0, end,
+                    {{"intid", intid}, {"deliverable", best() != cpu_interrupt_if::spurious},
+                     {"nirq_raised", raised}});
+    }
     /// Re-evaluate nIRQ at sc_time_stamp() + offset.
     void update(const sc_time& offset) {
         const bool want = best() != cpu_interrupt_if::spurious;
@@ -791,7 +803,8 @@ void validate(const char* name, const gicv3::params& p) {
 } // namespace
 
 gicv3::gicv3(sc_core::sc_module_name name, const params& p)
-    : sc_module(name), clocked(p.clock_hz), gicd("gicd"), gicr("gicr"), mem("mem"), irq("irq"), p_(p) {
+    : sc_module(name), clocked(p.clock_hz), gicd("gicd"), gicr("gicr"), mem("mem"),
+      irq(std::string(this->name()) + ".irq"), p_(p) {
     validate(this->name(), p_);
     m_ = std::make_unique<impl>(*this, p_);
     gicd.register_b_transport(this, &gicv3::b_transport_cb<0>);
@@ -833,7 +846,10 @@ void gicv3::irq_level(unsigned input, bool level, const sc_core::sc_time& offset
     x.line = level;
     if (level && x.edge)
         x.latch = true;
+    const bool before = irq.level();
     m_->update(offset);
+    if (level && trace::on())
+        m_->trace_pending("SPI", first_spi + input, before, sc_core::sc_time_stamp() + offset, offset);
 }
 
 void gicv3::irq_edge(unsigned input, const sc_core::sc_time& offset) {
@@ -844,7 +860,10 @@ void gicv3::irq_edge(unsigned input, const sc_core::sc_time& offset) {
     if (!x.edge)
         return; // a zero-width pulse on a level-sensitive input is never seen pending
     x.latch = true;
+    const bool before = irq.level();
     m_->update(offset);
+    if (trace::on())
+        m_->trace_pending("SPI", first_spi + input, before, sc_core::sc_time_stamp() + offset, offset);
 }
 
 unsigned gicv3::acknowledge() {
@@ -889,22 +908,37 @@ void gicv3::end_of_interrupt(unsigned intid) {
 
 bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time& offset) {
     impl& m = *m_;
-    if (processor != 0 || !m.lpis_enabled || !m.lpi_in_range(intid) || !m.wait_ready(offset)) {
+    const sc_core::sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + offset : sc_core::SC_ZERO_TIME;
+    auto refused = [&](const char* why) {
         ++stats_.lpis_refused;
+        if (trace::on())
+            trace::instant(trace::track::gic, "LPI refused", sc_core::sc_time_stamp() + offset,
+                           {{"reason", why}, {"intid", intid}, {"processor", processor}});
         return false;
-    }
+    };
+    if (processor != 0 || !m.lpis_enabled || !m.lpi_in_range(intid))
+        return refused(processor != 0      ? "no_such_processor"
+                       : !m.lpis_enabled ? "lpis_disabled"
+                                         : "intid_out_of_range");
+    if (!m.wait_ready(offset))
+        return refused("lpis_disabled");
     std::uint8_t c = 0;
     const impl::lease l = m.payload();
-    if (!m.lpi_config(l.pl, intid, c, offset)) {
-        ++stats_.lpis_refused;
-        return false;
-    }
+    if (!m.lpi_config(l.pl, intid, c, offset))
+        return refused("config_table_read_error");
     m.cfg[intid - first_lpi] = c;
     ++stats_.lpis_set;
-    if (m.lpi_pending(intid))
+    if (m.lpi_pending(intid)) {
+        if (trace::on())
+            trace::span(trace::track::gic, "LPI", t0, sc_core::sc_time_stamp() + offset,
+                        {{"intid", intid}, {"already_pending", true}});
         return true;
+    }
     m.set_pend_bit(intid, true);
+    const bool before = irq.level();
     m.update(offset);
+    if (trace::on())
+        m.trace_pending("LPI", intid, before, t0, offset);
     m.write_pending_byte(l.pl, intid / 8, offset); // write-through, off the signalling path
     return true;
 }

@@ -5,6 +5,7 @@
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/trace.h"
 #include "dbvp/util/bits.h"
 
 #include <algorithm>
@@ -316,6 +317,10 @@ struct gicv3_its::impl {
     void translater(tlm::tlm_generic_payload& p, const sc_time& t);
     void drop(drop_reason r, const sc_time& t, bool has_dev, std::uint32_t dev, std::uint32_t ev) {
         its.drops_.push_back(gicv3_its::drop{t, r, has_dev, dev, ev});
+        if (trace::on())
+            trace::instant(trace::track::its, "drop", t,
+                           {{"reason", to_string(r)}, {"device_id", has_dev ? std::int64_t{dev} : std::int64_t{-1}},
+                            {"event_id", ev}});
     }
     void xlate_thread();
     void translate(const request& r, sc_time& offset);
@@ -548,8 +553,21 @@ void gicv3_its::impl::xlate_thread() {
 void gicv3_its::impl::translate(const request& r, sc_time& offset) {
     ++its.stats_.translations;
     unsigned intid = 0, processor = 0;
-    auto fail = [&](drop_reason why) { drop(why, sc_core::sc_time_stamp() + offset, true, r.device_id, r.event_id); };
+    bool hit = false;
+    // Tracing: from the TRANSLATER write's arrival at the ITS to the LPI made pending (or the drop).
+    auto trace_done = [&](const char* outcome) {
+        if (trace::on())
+            trace::span(trace::track::its, "translate", r.arrive - its.cycles(p.reg_latency),
+                        sc_core::sc_time_stamp() + offset,
+                        {{"device_id", r.device_id}, {"event_id", r.event_id}, {"outcome", outcome},
+                         {"intid", intid}, {"processor", processor}, {"cache_hit", hit}});
+    };
+    auto fail = [&](drop_reason why) {
+        drop(why, sc_core::sc_time_stamp() + offset, true, r.device_id, r.event_id);
+        trace_done(to_string(why));
+    };
     if (const cache_entry* c = cache_find(r.device_id, r.event_id)) {
+        hit = true;
         ++its.stats_.cache_hits;
         intid = c->intid;
         processor = c->processor;
@@ -581,6 +599,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
     if (!redistributors().set_lpi_pending(processor, intid, offset))
         return fail(drop_reason::lpi_refused);
     ++its.stats_.lpis;
+    trace_done("lpi");
 }
 
 // ------------------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/trace.h"
 #include "dbvp/util/bits.h"
 
 #include <algorithm>
@@ -212,6 +213,10 @@ dwc_edma::impl::side::side(impl& owner, direction dir, const side_layout& layout
     // Interrupt emulation: a write to INT_STATUS asserts the line; the data is ignored, no bit changes.
     int_status.on_write([this](const reg_write& w) {
         ++m.e.stats_.emulated;
+        if (trace::on())
+            trace::instant(trace::track::edma, "interrupt emulation", w.ctx.time,
+                           {{"direction", to_string(d)}, {"register", int_status.name().c_str()},
+                            trace::arg::hex("data", w.data)});
         emulated = true;
         m.update_irqs(offset_of(w.ctx));
     });
@@ -317,7 +322,23 @@ void dwc_edma::impl::update_irqs(const sc_time& offset) {
 void dwc_edma::impl::channel::thread() {
     for (;;) {
         sc_core::wait(start);
-        transfer();
+        if (trace::on()) {
+            const sc_time t0 = sc_core::sc_time_stamp();
+            const std::uint32_t c1 = static_cast<std::uint32_t>(ctrl1.get());
+            const bool list = c1 & LLE;
+            const std::uint64_t from = list ? llp() : sar(), to = list ? 0 : dar();
+            const std::uint64_t bytes = list ? 0 : size.get();
+            const std::size_t aborts = m.e.aborts_.size();
+            transfer();
+            const bool aborted = m.e.aborts_.size() != aborts;
+            trace::span(trace::track::edma, s.d == direction::write ? "WR transfer" : "RD transfer", t0,
+                        sc_core::sc_time_stamp(),
+                        {{"channel", n}, {"linked_list", list}, trace::arg::hex(list ? "llp" : "sar", from),
+                         trace::arg::hex("dar", to), {"bytes", bytes},
+                         {"result", aborted ? to_string(m.e.aborts_.back().cause) : "done"}});
+        } else {
+            transfer();
+        }
         running = false;
     }
 }
@@ -513,6 +534,10 @@ void dwc_edma::impl::channel::complete_block(bool lie, bool rie) {
 
 void dwc_edma::impl::channel::abort(abort_cause cause, std::uint64_t where) {
     m.e.aborts_.push_back(abort_record{sc_core::sc_time_stamp(), s.d, n, cause, where});
+    if (trace::on())
+        trace::instant(trace::track::edma, "abort", sc_core::sc_time_stamp(),
+                       {{"direction", to_string(s.d)}, {"channel", n}, {"cause", to_string(cause)},
+                        trace::arg::hex("address", where)});
     switch (cause) {
     case abort_cause::local_error: s.err_lo.set(s.err_lo.get() | (1u << n)); break;
     case abort_cause::element_fetch: s.err_lo.set(s.err_lo.get() | (1u << (ABORT_SHIFT + n))); break;
@@ -597,6 +622,13 @@ dwc_edma::channel_status dwc_edma::status(direction d, unsigned channel) const {
 }
 
 void dwc_edma::regs_b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    if (trace::on()) {
+        const pcie_attr* a = attr_of(p);
+        trace::span(trace::track::edma, p.is_write() ? "register write" : "register read",
+                    sc_core::sc_time_stamp() + delay, sc_core::sc_time_stamp() + delay + cycles(p_.reg_latency),
+                    {trace::arg::hex("offset", p.get_address()), {"size", p.get_data_length()},
+                     {"from", a ? "pcie" : "soc"}});
+    }
     delay += cycles(p_.reg_latency);
     m_->bank.transport(p, access_ctx{sc_core::sc_time_stamp() + delay});
 }

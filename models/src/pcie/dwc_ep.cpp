@@ -4,6 +4,7 @@
 #include "dbvp/util/bits.h"
 
 #include "dbvp/core/report.h"
+#include "dbvp/core/trace.h"
 #include "dwc_iatu.h"
 
 #include <cstring>
@@ -126,6 +127,16 @@ struct dwc_ep::impl {
                 const sc_core::sc_time& t) {
         ep.incidents_.push_back(incident{t, k, posted, addr, requester, static_cast<std::uint8_t>(func),
                                          static_cast<std::int8_t>(bar)});
+        if (trace::on())
+            trace::instant(trace::track::pcie_ep, "incident", t,
+                           {{"reason", to_string(k)}, trace::arg::hex("address", addr), {"posted", posted},
+                            trace::arg::hex("requester_id", requester), {"function", func}, {"bar", bar}});
+    }
+    /// Tracing: an iATU region hit (VCD: an event per region and the last region index).
+    void trace_atu(bool inbound, int region, const sc_core::sc_time& t) const {
+        const std::string base = std::string(ep.name()) + (inbound ? ".iatu.inbound" : ".iatu.outbound");
+        trace::pulse(base + std::to_string(region), t);
+        trace::value(base + "_region", static_cast<std::uint32_t>(region), t);
     }
 
     dwc_ep& ep;
@@ -595,6 +606,10 @@ void dwc_ep::impl::pcie_in(tlm::tlm_generic_payload& p, sc_core::sc_time& delay)
 void dwc_ep::impl::config(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::sc_time& delay) {
     const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
     delay += ep.cycles(cfg.inbound_latency);
+    if (trace::on())
+        trace::span(trace::track::pcie_ep, dbvp::to_string(a.type), t, sc_core::sc_time_stamp() + delay,
+                    {trace::arg::hex("completer_id", a.completer_id), trace::arg::hex("offset", p.get_address()),
+                     {"size", p.get_data_length()}, trace::arg::hex("requester_id", a.requester_id)});
     const unsigned dev = bdf_dev(a.completer_id), func = bdf_fn(a.completer_id);
     const std::uint64_t off = p.get_address();
     if (dev != 0 || func >= fns.size()) {
@@ -648,12 +663,14 @@ void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::s
     a.function = static_cast<std::uint8_t>(h.func);
     a.bar = static_cast<std::int8_t>(h.bar);
     std::uint64_t target = 0;
+    int region = -1;
     const bar_config& c = cfg.bars[h.bar];
     if (c.type == bar_type::reserved) {
         target = c.reserved_target + (addr - h.base);
     } else {
         delay += ep.cycles(cfg.atu_latency);
-        if (atu.inbound(h.func, h.bar, h.base, h.mask, addr, t, target) < 0) {
+        region = atu.inbound(h.func, h.bar, h.base, h.mask, addr, t, target);
+        if (region < 0) {
             record(incident_kind::inbound_no_region, posted, addr, a.requester_id, h.func, static_cast<int>(h.bar),
                    t);
             refuse(p, a, posted, cpl_status::ur);
@@ -665,6 +682,15 @@ void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::s
                t);
         refuse(p, a, posted, cpl_status::ca);
         return;
+    }
+    if (trace::on()) {
+        if (region >= 0)
+            trace_atu(true, region, t);
+        trace::span(trace::track::pcie_ep, dbvp::to_string(a.type), t, sc_core::sc_time_stamp() + delay,
+                    {trace::arg::hex("address", addr), {"size", p.get_data_length()},
+                     trace::arg::hex("requester_id", a.requester_id), {"function", h.func}, {"bar", h.bar},
+                     {"region", region}, {"reserved_bar", c.type == bar_type::reserved},
+                     trace::arg::hex("target", target)});
     }
     p.set_address(target);
     ep.axi_out->b_transport(p, delay);
@@ -718,7 +744,8 @@ void dwc_ep::impl::outbound(tlm::tlm_generic_payload& p, sc_core::sc_time& delay
     delay += ep.cycles(cfg.atu_latency);
     std::uint64_t target = 0;
     unsigned func = 0;
-    if (off >= cfg.addr_space_size || atu.outbound(cpu, t, target, func) < 0) {
+    const int region = off < cfg.addr_space_size ? atu.outbound(cpu, t, target, func) : -1;
+    if (region < 0) {
         record(incident_kind::outbound_no_region, write, cpu, 0, 0, -1, t);
         guest_warning(owner().c_str(),
                       "outbound %s of %u bytes at 0x%llx matches no enabled outbound iATU region; %s",
@@ -735,6 +762,13 @@ void dwc_ep::impl::outbound(tlm::tlm_generic_payload& p, sc_core::sc_time& delay
     attr.posted = write;
     attr.requester_id = bdf(func);
     attr.function = static_cast<std::uint8_t>(func);
+    if (trace::on()) {
+        trace_atu(false, region, t);
+        trace::span(trace::track::pcie_ep, dbvp::to_string(attr.type), t, sc_core::sc_time_stamp() + delay,
+                    {{"source", "addr_space"}, trace::arg::hex("cpu_address", cpu), trace::arg::hex("address", target),
+                     {"size", p.get_data_length()}, {"region", region},
+                     trace::arg::hex("requester_id", attr.requester_id), {"function", func}});
+    }
     pcie_attr* prev = p.set_extension(&attr);
     p.set_address(target);
     ep.pcie_out->b_transport(p, delay);
@@ -798,6 +832,10 @@ void dwc_ep::impl::dma(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     delay += ep.cycles(cfg.outbound_latency);
     a->requester_id = bdf(0);
     a->function = 0;
+    if (trace::on())
+        trace::span(trace::track::pcie_ep, dbvp::to_string(a->type), t, sc_core::sc_time_stamp() + delay,
+                    {{"source", "edma"}, trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
+                     trace::arg::hex("requester_id", a->requester_id)});
     ep.pcie_out->b_transport(p, delay);
     p.set_dmi_allowed(false);
     if (!p.is_response_ok() || a->status != cpl_status::sc)
@@ -840,7 +878,7 @@ void validate(const char* name, const dwc_ep::params& p) {
 dwc_ep::dwc_ep(sc_core::sc_module_name name, const params& p)
     : sc_module(name), clocked(p.clock_hz), dbi("dbi"), dbi2("dbi2"), atu("atu"), app("app"),
       addr_space("addr_space"), pcie_in("pcie_in"), dma_in("dma_in"), pcie_out("pcie_out"), axi_out("axi_out"),
-      ltssm_enable("ltssm_enable"), p_(p) {
+      ltssm_enable(std::string(this->name()) + ".ltssm_enable"), p_(p) {
     validate(this->name(), p_);
     m_ = std::make_unique<impl>(*this, p_);
     dbi.register_b_transport(this, &dwc_ep::b_transport_cb<port::dbi>);

@@ -2,6 +2,7 @@
 #include "dbvp/pcie/link.h"
 
 #include "dbvp/core/report.h"
+#include "dbvp/core/trace.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -133,6 +134,12 @@ void link::forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, 
     const bool posted = is_posted(*a);
     if (!up_) {
         ++stats_.dropped_link_down;
+        if (trace::on())
+            trace::instant(dir == dir_down ? trace::track::link_down : trace::track::link_up, "drop",
+                           sc_core::sc_time_stamp() + delay,
+                           {{"reason", "link_down"}, {"type", dbvp::to_string(a->type)},
+                            trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
+                            trace::arg::hex("requester_id", a->requester_id)});
         if (posted) {
             p.set_response_status(tlm::TLM_OK_RESPONSE);
         } else {
@@ -143,14 +150,44 @@ void link::forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, 
     }
     const bool write = p.is_write();
     const unsigned req_payload = write ? dw_payload(p.get_address(), p.get_data_length()) : 0;
-    delay = occupy(dir, header_bytes(p), req_payload, delay);
+    const unsigned header = header_bytes(p);
+    const sc_core::sc_time arrive = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
+    delay = occupy(dir, header, req_payload, delay);
+    if (trace::on())
+        trace_tlp(dir, dbvp::to_string(a->type), false, p, *a, header, req_payload, arrive, delay);
     out->b_transport(p, delay);
     if (posted)
         return;
     // Completion in the opposite direction: CplD with the read data, or Cpl without data (writes, errors).
     const bool ok = p.get_response_status() == tlm::TLM_OK_RESPONSE && a->status == cpl_status::sc;
     const unsigned cpl_payload = (p.is_read() && ok) ? dw_payload(p.get_address(), p.get_data_length()) : 0;
+    const sc_core::sc_time cpl_arrive = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
     delay = occupy(dir ^ 1u, cpl_header_bytes, cpl_payload, delay);
+    if (trace::on())
+        trace_tlp(dir ^ 1u, cpl_payload ? "CplD" : "Cpl", true, p, *a, cpl_header_bytes, cpl_payload, cpl_arrive,
+                  delay);
+}
+
+void link::trace_tlp(unsigned dir, const char* what, bool cpl, const tlm::tlm_generic_payload& p,
+                     const pcie_attr& a, unsigned header, unsigned payload, const sc_core::sc_time& arrive,
+                     const sc_core::sc_time& delay) const {
+    // occupy() left busy_until_[dir] at the end of this TLP's serialization.
+    const sc_core::sc_time ser = serialization(header, payload);
+    const sc_core::sc_time start = busy_until_[dir] - ser;
+    const trace::track t = dir == dir_down ? trace::track::link_down : trace::track::link_up;
+    const sc_core::sc_time end = sc_core::sc_time_stamp() + delay;
+    const std::uint64_t queued = start > arrive ? trace::to_ps(start - arrive) : 0;
+    const unsigned bytes = header + payload + p_.framing_bytes;
+    if (cpl)
+        trace::span(t, what, arrive, end,
+                    {trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
+                     trace::arg::hex("requester_id", a.requester_id), {"status", dbvp::to_string(a.status)},
+                     {"wire_bytes", bytes}, {"queued_ps", queued}, {"serialization_ps", trace::to_ps(ser)}});
+    else
+        trace::span(t, what, arrive, end,
+                    {trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
+                     trace::arg::hex("requester_id", a.requester_id), {"wire_bytes", bytes}, {"queued_ps", queued},
+                     {"serialization_ps", trace::to_ps(ser)}});
 }
 
 void link::b_transport_down(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {

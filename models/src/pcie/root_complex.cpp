@@ -3,6 +3,7 @@
 
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/trace.h"
 
 #include <algorithm>
 #include <cstring>
@@ -79,12 +80,17 @@ public:
     }
 
     host::completion mem_read(std::uint64_t addr, void* data, unsigned len) override {
+        const sc_core::sc_time t0 = trace::on() ? m_.now() : sc_core::SC_ZERO_TIME;
         m_.consume(rc_.cycles(rc_.p_.latency));
         if (!in_window(addr, len)) {
+            if (trace::on())
+                trace_drop("MRd", addr, len);
             std::memset(data, 0xff, len);
             return host::completion::ur;
         }
         begin(tlp_type::mem_rd, false);
+        if (trace::on())
+            trace_request("MRd", t0, addr, len);
         const tlm::tlm_response_status r = m_.read(addr, data, len, &attr_);
         const host::completion c = finish(r);
         if (c != host::completion::ok)
@@ -93,13 +99,18 @@ public:
     }
 
     void mem_write(std::uint64_t addr, const void* data, unsigned len) override {
+        const sc_core::sc_time t0 = trace::on() ? m_.now() : sc_core::SC_ZERO_TIME;
         m_.consume(rc_.cycles(rc_.p_.latency));
         if (!in_window(addr, len)) {
+            if (trace::on())
+                trace_drop("MWr", addr, len);
             guest_warning(rc_, "host write of %u bytes at 0x%llx is outside the MMIO windows: dropped", len,
                           static_cast<unsigned long long>(addr));
             return;
         }
         begin(tlp_type::mem_wr, true);
+        if (trace::on())
+            trace_request("MWr", t0, addr, len);
         // Blocking TLM: the host's time advances by the delay the write took to reach its target.
         m_.write(addr, data, len, &attr_);
     }
@@ -143,6 +154,18 @@ public:
 private:
     static bool valid_cfg(unsigned len) { return len == 1 || len == 2 || len == 4; }
 
+    /// Tracing: the host bridge's part of a request (issue -> leaves for the link).
+    void trace_request(const char* what, const sc_core::sc_time& t0, std::uint64_t addr, unsigned len) const {
+        trace::span(trace::track::host, what, t0, m_.now(),
+                    {trace::arg::hex("address", addr), {"size", len},
+                     trace::arg::hex("requester_id", attr_.requester_id)});
+    }
+    void trace_drop(const char* what, std::uint64_t addr, unsigned len) const {
+        trace::instant(trace::track::host, "drop", m_.now(),
+                       {{"reason", "outside_mmio_windows"}, {"type", what}, trace::arg::hex("address", addr),
+                        {"size", len}});
+    }
+
     bool in_window(std::uint64_t addr, unsigned len) const {
         const params& p = rc_.p_;
         return len > 0 &&
@@ -174,6 +197,7 @@ private:
 
     host::completion cfg(tlm::tlm_command cmd, std::uint16_t bdf, std::uint16_t offset, unsigned len,
                          unsigned char* buf) {
+        const sc_core::sc_time t0 = trace::on() ? m_.now() : sc_core::SC_ZERO_TIME;
         m_.consume(rc_.cycles(rc_.p_.latency));
         const bool write = cmd == tlm::TLM_WRITE_COMMAND;
         if (!valid_cfg(len) || offset % len != 0 || offset >= 0x1000) {
@@ -187,6 +211,10 @@ private:
             return host::completion::ur;
         begin(write ? tlp_type::cfg_wr0 : tlp_type::cfg_rd0, false);
         attr_.completer_id = bdf;
+        if (trace::on())
+            trace::span(trace::track::host, dbvp::to_string(attr_.type), t0, m_.now(),
+                        {trace::arg::hex("completer_id", bdf), trace::arg::hex("offset", offset), {"size", len},
+                         trace::arg::hex("requester_id", attr_.requester_id)});
         return finish(m_.access(cmd, offset, buf, len, &attr_));
     }
 
@@ -224,10 +252,16 @@ void root_complex::irq_level(unsigned input, bool level, const sc_core::sc_time&
 }
 
 void root_complex::b_transport_up(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    const sc_core::sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
     delay += cycles(p_.latency);
     pcie_attr* a = attr_of(p);
     const std::uint64_t addr = p.get_address();
     const unsigned len = p.get_data_length();
+    auto trace_up = [&](const char* what) {
+        trace::span(trace::track::host, what, t0, sc_core::sc_time_stamp() + delay,
+                    {trace::arg::hex("address", addr), {"size", len},
+                     trace::arg::hex("requester_id", a ? a->requester_id : 0u)});
+    };
 
     if (p.is_write() && addr == p_.msi_address && len == 4) {
         std::uint32_t data = 0;
@@ -247,6 +281,10 @@ void root_complex::b_transport_up(tlm::tlm_generic_payload& p, sc_core::sc_time&
         if (a)
             a->status = cpl_status::sc;
         p.set_response_status(tlm::TLM_OK_RESPONSE);
+        if (trace::on())
+            trace::span(trace::track::host, "MSI", t0, at,
+                        {trace::arg::hex("address", addr), {"data", data},
+                         trace::arg::hex("requester_id", m.requester_id)});
         return;
     }
 
@@ -254,9 +292,16 @@ void root_complex::b_transport_up(tlm::tlm_generic_payload& p, sc_core::sc_time&
         p.set_address(addr - p_.mem_base);
         mem_port_->b_transport(p, delay);
         p.set_address(addr);
+        if (trace::on())
+            trace_up(p.is_write() ? "memory write" : "memory read");
         return;
     }
 
+    if (trace::on())
+        trace::instant(trace::track::host, "drop", sc_core::sc_time_stamp() + delay,
+                       {{"reason", p.is_write() ? "upstream_write_dropped" : "upstream_read_ur"},
+                        trace::arg::hex("address", addr), {"size", len},
+                        trace::arg::hex("requester_id", a ? a->requester_id : 0u)});
     if (p.is_write()) {
         ++stats_.upstream_dropped;
         guest_warning(*this, "upstream write of %u bytes at 0x%llx (requester %04x) hits neither host memory nor "

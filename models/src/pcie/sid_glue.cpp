@@ -2,6 +2,7 @@
 
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/trace.h"
 
 #include <stdexcept>
 #include <string>
@@ -92,6 +93,7 @@ sid_glue::ids sid_glue::lookup(std::uint16_t requester_id) const {
 }
 
 void sid_glue::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+    const sc_core::sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
     delay += cycles(p_.latency);
     if (pcie_attr* a = attr_of(p)) {
         const ids r = lookup(a->requester_id);
@@ -99,6 +101,16 @@ void sid_glue::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay)
         a->stream_id = r.stream_id;
         a->has_device_id = r.has_device_id;
         a->device_id = r.device_id;
+        if (trace::on()) {
+            // "none": no map entry covers the requester ID (the SMMU / ITS will reject the request).
+            const std::int64_t sid = r.has_stream_id ? std::int64_t{r.stream_id} : -1;
+            const std::int64_t did = r.has_device_id ? std::int64_t{r.device_id} : -1;
+            const char* source = p_.type == kind::map ? "map" : r.lut_entry >= 0 ? "lut_entry" : "lut_default";
+            trace::span(trace::track::sid_glue, p.is_write() ? "write" : "read", t0, sc_core::sc_time_stamp() + delay,
+                        {trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
+                         trace::arg::hex("requester_id", a->requester_id), {"stream_id", sid}, {"device_id", did},
+                         {"source", source}, {"lut_entry", r.lut_entry}});
+        }
     }
     out->b_transport(p, delay);
 }

@@ -4,6 +4,7 @@
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/trace.h"
 #include "smmuv3_arch.h"
 
 #include <algorithm>
@@ -812,6 +813,10 @@ void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va,
     }
     ev.time = sc_core::sc_time_stamp();
     s.events_.push_back(ev);
+    if (trace::on())
+        trace::instant(trace::track::smmu, "fault", ev.time,
+                       {{"event", event_name(ev.id)}, trace::arg::hex("event_id", ev.id), {"stream_id", ev.stream_id},
+                        trace::arg::hex("address", ev.address), {"write", ev.write}, {"recorded", ev.recorded}});
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -819,16 +824,28 @@ void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va,
 
 void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     const pcie_attr* a = attr_of(p);
+    const sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + delay : SC_ZERO_TIME;
     delay += s.cycles(cfg.lookup_latency);
     const std::uint64_t va = p.get_address();
     const bool write = p.is_write();
     counters& st = s.stats_;
+    // Tracing: the SMMU's part of the transaction, up to where it leaves (forwarded or terminated).
+    auto trace_out = [&](const char* outcome, std::uint64_t pa, bool walked) {
+        if (trace::on())
+            trace::span(trace::track::smmu, write ? "write" : "read", t0, sc_core::sc_time_stamp() + delay,
+                        {{"outcome", outcome}, trace::arg::hex("address", va), trace::arg::hex("output", pa),
+                         {"size", p.get_data_length()},
+                         {"stream_id", a && a->has_stream_id ? std::int64_t{a->stream_id} : std::int64_t{-1}},
+                         {"walk", walked}});
+    };
     if (!(cr0.get() & CR0_SMMUEN)) {
         if (gbpa.get() & GBPA_ABORT) {
             ++st.aborted;
+            trace_out("abort (SMMUEN=0, GBPA.ABORT)", va, false);
             p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         } else {
             ++st.bypassed;
+            trace_out("bypass (SMMUEN=0)", va, false);
             forward(p, va, delay);
         }
         return;
@@ -839,6 +856,12 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
         ++st.faults;
         s.events_.push_back(
             event{sc_core::sc_time_stamp() + delay, C_BAD_STREAMID, NO_STREAM_ID, va, write, false});
+        if (trace::on()) {
+            trace_out("fault", va, false);
+            trace::instant(trace::track::smmu, "fault", sc_core::sc_time_stamp() + delay,
+                           {{"event", event_name(C_BAD_STREAMID)}, trace::arg::hex("event_id", C_BAD_STREAMID),
+                            {"stream_id", std::int64_t{-1}}, trace::arg::hex("address", va), {"recorded", false}});
+        }
         p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
         return;
     }
@@ -852,10 +875,12 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
         switch (c.kind) {
         case config::abort:
             ++st.aborted;
+            trace_out("abort (STE)", va, false);
             p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
             return;
         case config::bypass:
             ++st.bypassed;
+            trace_out("bypass (STE)", va, false);
             forward(p, va, delay);
             return;
         case config::s1:
@@ -867,7 +892,9 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
                     ++st.tlb_hits;
                     if (permitted(*t, write, c.privileged)) {
                         ++st.translated;
-                        forward(p, t->pa | (va & ((1ull << t->shift) - 1)), delay);
+                        const std::uint64_t pa = t->pa | (va & ((1ull << t->shift) - 1));
+                        trace_out("translate", pa, false);
+                        forward(p, pa, delay);
                         return;
                     }
                     r.prefault = F_PERMISSION;
@@ -896,14 +923,23 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     switch (r.result) {
     case outcome::translate:
         ++st.translated;
+        trace_out("translate", r.pa, true);
         forward(p, r.pa, delay);
         break;
     case outcome::bypass:
         ++st.bypassed;
+        trace_out("bypass (STE)", va, true);
         forward(p, va, delay);
         break;
-    case outcome::abort: ++st.aborted; p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE); break;
-    case outcome::fault: p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE); break;
+    case outcome::abort:
+        ++st.aborted;
+        trace_out("abort (STE)", va, true);
+        p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        break;
+    case outcome::fault:
+        trace_out("fault", va, true);
+        p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+        break;
     }
 }
 
@@ -1029,7 +1065,8 @@ bool smmuv3::impl::execute(std::uint64_t d0, std::uint64_t d1, std::uint32_t ind
 
 smmuv3::smmuv3(sc_core::sc_module_name name, const params& p)
     : sc_module(name), clocked(p.clock_hz), regs("regs"), in("in"), out("out"), walker("walker"),
-      evtq_irq("evtq_irq"), gerror_irq("gerror_irq"), p_(p) {
+      evtq_irq(std::string(this->name()) + ".evtq_irq"), gerror_irq(std::string(this->name()) + ".gerror_irq"),
+      p_(p) {
     if (p_.sid_bits > 32)
         throw std::invalid_argument(std::string(this->name()) + ": sid_bits must be 0..32");
     m_ = std::make_unique<impl>(*this, p_);

@@ -6,7 +6,10 @@
 //   edge:  pulse(); sinks get one irq_edge() call (a message-signalled or edge-triggered interrupt).
 // The offset argument is the caller's local time offset under temporal decoupling: the change happens at
 // sc_time_stamp() + offset. Sinks must not call back into the source.
+// While tracing (dbvp/core/trace.h), every level change is a VCD wire and every pulse a VCD event, named name().
 #pragma once
+
+#include "dbvp/core/trace.h"
 
 #include <string>
 #include <systemc>
@@ -28,17 +31,29 @@ public:
 
 class irq_out {
 public:
-    explicit irq_out(std::string name) : name_(std::move(name)) {}
+    explicit irq_out(std::string name) : name_(std::move(name)) { trace::detail::add_line(*this); }
+    // Every irq_out is known to the tracer (its VCD wire is declared, with its level when tracing starts).
+    irq_out(const irq_out& o) : name_(o.name_), sinks_(o.sinks_), level_(o.level_) { trace::detail::add_line(*this); }
+    irq_out(irq_out&& o) noexcept : name_(std::move(o.name_)), sinks_(std::move(o.sinks_)), level_(o.level_) {
+        trace::detail::add_line(*this);
+    }
+    irq_out& operator=(const irq_out&) = default;
+    irq_out& operator=(irq_out&&) = default;
+    ~irq_out() { trace::detail::remove_line(*this); }
 
     void bind(irq_sink& sink, unsigned input) { sinks_.push_back({&sink, input}); }
     void set(bool level, const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
         if (level == level_)
             return;
         level_ = level;
+        if (trace::on())
+            trace::wire(name_, level, sc_core::sc_time_stamp() + offset);
         for (auto& s : sinks_)
             s.sink->irq_level(s.input, level, offset);
     }
     void pulse(const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
+        if (trace::on())
+            trace::pulse(name_, sc_core::sc_time_stamp() + offset);
         for (auto& s : sinks_)
             s.sink->irq_edge(s.input, offset);
     }

@@ -76,6 +76,10 @@ private:
     /// Occupy direction dir with one TLP that is ready at sc_time_stamp() + delay; returns the new delay
     /// (end of serialization + pipeline latency, relative to sc_time_stamp()).
     sc_core::sc_time occupy(unsigned dir, unsigned header, unsigned payload, const sc_core::sc_time& delay);
+    /// Tracing: the TLP that occupy() just placed in direction dir.
+    void trace_tlp(unsigned dir, const char* what, bool cpl, const tlm::tlm_generic_payload& p,
+                   const pcie_attr& a, unsigned header, unsigned payload, const sc_core::sc_time& arrive,
+                   const sc_core::sc_time& delay) const;
 
     params p_;
     bool up_ = false;

@@ -97,6 +97,8 @@ private:
     bool wait_interrupt_until(const sc_core::sc_time& deadline);
     void dispatch(unsigned irq);
     bool service_controller();
+    /// Tracing: the handler run of `irq` (INTID with a controller), taken at `taken`, ends now.
+    void trace_handler(unsigned irq, const sc_core::sc_time& taken) const;
 
     params p_;
     const void* fdt_;
