@@ -4,7 +4,9 @@
 //                the doorbells rung, every ring accounted for (docs/user-guide.md, docs/json.md)
 //   dbvp matrix  every preset x every function with the default backend choice
 //   dbvp demo    the BAR traffic demo (host -> BAR0 -> endpoint RAM, MSI back)
+//   dbvp sweep   vary properties over lists or ranges, one result row per point (CSV or JSON)
 //   dbvp list    presets and their properties
+// run also takes --trace FILE (Chrome/Perfetto trace events) and --vcd FILE (interrupt lines, iATU hits).
 // run, matrix and sweep take --html FILE: also write the results as one self-contained page (report_html.h).
 // Exit status: 0 when every doorbell behaved as expected (delivered or coalesced), 1 when not, 2 for a user
 // mistake (bad preset, property, flag).
@@ -12,6 +14,7 @@
 #include "dbvp/fw/fdt.h"
 #include "dbvp/host/bar_demo.h"
 #include "dbvp/platform/platform.h"
+#include "dbvp/core/trace.h"
 #include "dbvp/platform/report_html.h"
 #include "dbvp/platform/scenario.h"
 
@@ -271,6 +274,10 @@ int sc_main(int argc, char* argv[]) {
     run_cmd->add_flag("--json", json, "print the result as JSON (docs/json.md)");
     run_cmd->add_flag("--log", logs, "print the firmware log too");
     run_cmd->add_option("--html", html_file, html_help)->type_name("FILE");
+    std::string trace_file, vcd_file;
+    run_cmd->add_option("--trace", trace_file, "write a Chrome/Perfetto trace (a track per block, docs/tracing.md)")
+        ->type_name("FILE");
+    run_cmd->add_option("--vcd", vcd_file, "write interrupt lines and iATU hits as VCD (GTKWave)")->type_name("FILE");
 
     auto* matrix_cmd = app.add_subcommand("matrix", "every preset x every function, default backend choice");
     matrix_cmd->add_flag("--json", json, "print the matrix as a JSON array of run results");
@@ -347,7 +354,17 @@ int sc_main(int argc, char* argv[]) {
             std::ofstream html;
             if (!html_file.empty() && !open_html(html_file, html))
                 return 2;
+            if (!trace_file.empty() || !vcd_file.empty()) {
+                try {
+                    trace::start(trace_file, vcd_file);
+                } catch (const std::runtime_error& e) {
+                    std::fprintf(stderr, "dbvp: %s\n", e.what());
+                    return 2;
+                }
+            }
             const auto r = platform::run_scenario(s);
+            if (trace::on())
+                trace::finish();
             if (json)
                 std::printf("%s\n", platform::to_json(r, logs).c_str());
             else

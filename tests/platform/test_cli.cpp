@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <set>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -241,4 +242,30 @@ TEST(Cli, TheMatrixPageInTheDocsIsWhatTheToolPrints) {
     ASSERT_NE(end, std::string::npos);
     EXPECT_EQ(page.substr(start + 4, end - start - 4), o.text)
         << "docs/matrix.md is stale: regenerate it with build/tb/dbvp matrix";
+}
+
+TEST(Cli, RunWritesATraceWithATrackPerBlockAndAVcd) {
+    const std::string json = ::testing::TempDir() + "/cli-trace.json", vcd = ::testing::TempDir() + "/cli-trace.vcd";
+    const auto o = cli("run -r 2 --trace " + json + " --vcd " + vcd);
+    ASSERT_EQ(o.status, 0) << o.text;
+    std::ifstream in(json);
+    ASSERT_TRUE(in) << json;
+    const auto j = nlohmann::json::parse(in);
+    const auto& ev = j.is_object() ? j["traceEvents"] : j;
+    std::set<std::string> tracks;
+    unsigned spans = 0;
+    for (const auto& e : ev) {
+        if (e.value("ph", "") == "M" && e.value("name", "") == "thread_name")
+            tracks.insert(e["args"]["name"].get<std::string>());
+        spans += e.value("ph", "") == "X";
+    }
+    for (const char* t : {"host", "link.down", "pcie_ep", "sid_glue", "its", "gic", "cpu"})
+        EXPECT_TRUE(tracks.count(t)) << t;
+    EXPECT_GT(spans, 10u);
+    std::ifstream v(vcd);
+    std::stringstream ss;
+    ss << v.rdbuf();
+    EXPECT_NE(ss.str().find("$timescale"), std::string::npos);
+    EXPECT_NE(ss.str().find("$var wire 1"), std::string::npos);
+    EXPECT_EQ(cli("run --trace /nonexistent/dir/t.json").status, 2);
 }
