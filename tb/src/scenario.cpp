@@ -74,16 +74,17 @@ struct shared {
     std::vector<std::uint64_t> ack_ns;
     // vntb / nvme: the function's events (doorbell, time), in order; nvme: values
     std::vector<std::pair<unsigned, std::uint64_t>> events;
-    std::vector<unsigned> coalesced_events; // vntb: unresolved-kick events per doorbell
+    std::vector<bool> event_exact;          // vntb: the event stands for exactly one ring (not an unresolved kick)
     std::vector<std::uint32_t> ring_values; // nvme: the value each ring wrote
     std::vector<std::pair<unsigned, std::uint32_t>> seen_values; // nvme: (doorbell, value) seen
 };
 
+/// splitmix64: a well-mixed sequence from any seed (the ring order and the values).
 std::uint64_t next_random(std::uint64_t& s) {
-    s ^= s << 13;
-    s ^= s >> 7;
-    s ^= s << 17;
-    return s;
+    std::uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
 }
 
 // ---- firmware ----------------------------------------------------------------------------------------------
@@ -132,13 +133,13 @@ void vntb_firmware(fw::hal& h, const scenario& s, shared& sh) {
         sh.fw_error = "link: " + st.message();
         return;
     }
-    sh.coalesced_events.assign(prm.db_count, 0);
-    f.on_doorbell([&](unsigned n) { sh.events.push_back({n, h.now_ns()}); });
     sh.ready = true;
     while (!sh.host_done)
         f.serve_until(h.now_ns() + 100000);
-    for (unsigned n = 0; n < prm.db_count; ++n)
-        sh.coalesced_events[n] = static_cast<unsigned>(f.stats().kick_unresolved[n]);
+    for (const auto& ev : f.events()) {
+        sh.events.push_back({ev.index, ev.time_ns});
+        sh.event_exact.push_back(ev.from != fw::vntb::event::kick_unresolved);
+    }
     for (;;)
         f.serve_until(h.now_ns() + 1000000000);
 }
@@ -237,7 +238,7 @@ void vntb_host(host::hal& h, platform& p, const scenario& s, shared& sh) {
     }
     for (unsigned n = 0; n < d.db_count(); ++n)
         sh.where.push_back({2, d.db_bar_offset(n), d.db_data(n)});
-    std::uint64_t rnd = s.seed | 1;
+    std::uint64_t rnd = s.seed;
     for (unsigned i = 0; i < s.rings; ++i) {
         const unsigned n = static_cast<unsigned>(next_random(rnd) % d.db_count());
         sh.rings.push_back({n, h.now_ns()});
@@ -261,7 +262,7 @@ void nvme_host(host::hal& h, platform& p, const scenario& s, shared& sh) {
     const unsigned queues = std::clamp(s.doorbells / 2, 1u, 64u);
     for (unsigned n = 0; n < 2 * queues; ++n)
         sh.where.push_back({0, 0x1000 + 4ull * n, 0});
-    std::uint64_t rnd = s.seed | 1;
+    std::uint64_t rnd = s.seed;
     std::vector<std::uint32_t> value(2 * queues, 0);
     for (unsigned i = 0; i < s.rings; ++i) {
         const unsigned n = static_cast<unsigned>(next_random(rnd) % (2 * queues));
@@ -288,34 +289,30 @@ void account(const scenario& s, shared& sh) {
         return;
     }
     if (s.function == function_kind::vntb) {
-        // Per doorbell: the k-th event after a ring answers it; unresolved kick events cover rings as coalesced.
-        std::map<unsigned, std::vector<std::uint64_t>> ev;
-        for (const auto& [n, t] : sh.events)
-            ev[n].push_back(t);
+        // Per doorbell, the first event after a ring answers it: delivered when the event stands for that ring
+        // alone, coalesced when it is a shared kick the function could not resolve. Several rings answered by one
+        // event (a poll slot written twice before a scan): the later ones are coalesced.
+        std::map<unsigned, std::vector<std::size_t>> ev;
+        for (std::size_t k = 0; k < sh.events.size(); ++k)
+            ev[sh.events[k].first].push_back(k);
         std::map<unsigned, std::size_t> used;
         for (auto& r : sh.rings) {
-            auto& list = ev[r.doorbell];
+            const auto& list = ev[r.doorbell];
             std::size_t& k = used[r.doorbell];
-            while (k < list.size() && list[k] < r.ns)
-                ++k; // events before this ring answered earlier rings (or nothing)
+            while (k < list.size() && sh.events[list[k]].second < r.ns)
+                ++k;
             if (k < list.size()) {
-                r.f = ring::delivered;
-                r.seen_ns = list[k++];
+                r.f = sh.event_exact[list[k]] ? ring::delivered : ring::coalesced;
+                r.seen_ns = sh.events[list[k]].second;
+                ++k;
+            } else {
+                for (std::size_t e : list)
+                    if (sh.events[e].second >= r.ns) {
+                        r.f = ring::coalesced;
+                        break;
+                    }
             }
         }
-        // A shared kick reports every doorbell; rings it covers without a distinct event are coalesced, and
-        // delivered events that stood for several rings leave the extra rings coalesced.
-        for (auto& r : sh.rings)
-            if (r.f == ring::dropped && r.doorbell < sh.coalesced_events.size() && sh.coalesced_events[r.doorbell])
-                r.f = ring::coalesced;
-        if (sh.backend == "poll") // several rings of one slot before a scan are one event
-            for (auto& r : sh.rings)
-                if (r.f == ring::dropped)
-                    for (const auto& [n, t] : sh.events)
-                        if (n == r.doorbell && t >= r.ns) {
-                            r.f = ring::coalesced;
-                            break;
-                        }
         return;
     }
     // NVMe: a ring is delivered when its value was seen on its doorbell, coalesced when a later value was.
