@@ -408,9 +408,10 @@ scenario_result run_scenario(const scenario& s) {
     r.rung = static_cast<unsigned>(sh.rings.size());
     std::vector<double> lat;
     for (const auto& g : sh.rings) {
+        if (g.f != ring::dropped && g.seen_ns >= g.ns && g.seen_ns)
+            lat.push_back(static_cast<double>(g.seen_ns - g.ns)); // ring -> the event that covered it
         if (g.f == ring::delivered) {
             ++r.delivered;
-            lat.push_back(static_cast<double>(g.seen_ns - g.ns));
         } else if (g.f == ring::coalesced) {
             ++r.coalesced;
         } else {

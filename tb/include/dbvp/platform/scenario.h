@@ -10,7 +10,8 @@
 //   dropped    nothing the function saw covers it; `reasons` says where it died, from the models' records
 //              (endpoint incident: no BAR / no iATU region / the RK3588 alias; LUT miss and the StreamID used;
 //              SMMU event; ITS drop with DeviceID and EventID), or that the write arrived and no handler ran.
-// Latency: host ring -> the function's event (the test function: ring -> the MSI the function sends back).
+// Latency: host ring -> the function's event that covered it (delivered, or a covering kick / scan; the test
+// function: ring -> the MSI the function sends back).
 //
 // A platform elaborates once per process (SystemC): run_scenario() can run once per process; run_isolated()
 // forks a child for it and brings the result back, for commands that run many.
