@@ -553,7 +553,7 @@ std::string render_html(const html_report& rep) {
         const latency_axis ax = latency_axis::over(all);
         hist += "<p class=\"note\">" +
                 esc(fmt("Each run contributes three values: the min, median and max of host ring -> the function's "
-                        "event over its delivered rings; %d bins on a %s axis shared by every backend.",
+                        "event over the rings the function noticed; %d bins on a %s axis shared by every backend.",
                         ax.bins, ax.log ? "logarithmic" : "linear")) +
                 "</p>\n";
         for (const auto& b : per_backend) {
