@@ -8,6 +8,8 @@ master::master(tlm::tlm_base_initiator_socket<>& socket) : socket_(socket) {
     qk_.reset();
 }
 
+master::~master() { payload_.clear_extension<pcie_attr>(); }
+
 void master::set_global_quantum(const sc_core::sc_time& q) { tlm_utils::tlm_quantumkeeper::set_global_quantum(q); }
 
 tlm::tlm_response_status master::read(std::uint64_t addr, void* data, unsigned len, pcie_attr* attr) {

@@ -110,6 +110,9 @@ struct dwc_edma::impl {
         unsigned issued = 0;
 
         channel(impl& owner, side& sd, unsigned idx);
+        ~channel() { pl_pcie.clear_extension(&attr); } // an access cut short by the end of the simulation
+        channel(const channel&) = delete;
+        channel& operator=(const channel&) = delete;
         std::uint64_t sar() const { return sar_lo.get() | sar_hi.get() << 32; }
         std::uint64_t dar() const { return dar_lo.get() | dar_hi.get() << 32; }
         std::uint64_t llp() const { return llp_lo.get() | llp_hi.get() << 32; }

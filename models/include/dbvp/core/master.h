@@ -18,6 +18,11 @@ namespace dbvp {
 class master {
 public:
     explicit master(tlm::tlm_base_initiator_socket<>& socket);
+    /// Detaches a pcie_attr still attached by an access that never returned (the simulation ended while this
+    /// initiator's thread was inside b_transport): the payload must not free what it does not own.
+    ~master();
+    master(const master&) = delete;
+    master& operator=(const master&) = delete;
 
     /// Global quantum for all masters (tlm_global_quantum). Defaults to 1 us when never set.
     static void set_global_quantum(const sc_core::sc_time& q);
