@@ -10,6 +10,7 @@
 //
 // Numbers are measurements of this machine, never targets: the ctest smoke test only checks that it runs.
 #include "Viatu.h"
+#include "../cosim/iatu_pins.h"
 
 #include "dbvp/pcie/dwc_ep.h"
 #include "pcie/dwc_iatu.h"
@@ -65,15 +66,9 @@ std::vector<lookup> make_stream() {
     return v;
 }
 
-class bench : public sc_module {
+class bench : public sc_module, public dbvp::test::iatu_pins {
 public:
     sc_clock clk; // rising edge in the middle of each period
-    sc_signal<bool> rst_n{"rst_n"}, reg_we{"reg_we"}, reg_re{"reg_re"}, req_valid{"req_valid"},
-        rsp_valid{"rsp_valid"}, rsp_hit{"rsp_hit"};
-    sc_signal<std::uint32_t> reg_addr{"reg_addr"}, reg_wdata{"reg_wdata"}, reg_rdata{"reg_rdata"},
-        req_bar{"req_bar"}, req_func{"req_func"}, rsp_region{"rsp_region"};
-    sc_signal<std::uint64_t> req_bar_base{"req_bar_base"}, req_bar_mask{"req_bar_mask"}, req_addr{"req_addr"},
-        rsp_addr{"rsp_addr"};
     Viatu dut;
     dwc_iatu tlm;
     std::vector<lookup> stream = make_stream();
@@ -83,23 +78,7 @@ public:
           tlm(std::string(name()) + ".tlm_atu",
               dwc_iatu::params{kRegions, kRegions, 0x20000, kMin, kMaxUpper, period() * ctl().atu_enable_delay},
               [](unsigned, unsigned) -> std::uint64_t { return 0; }) {
-        dut.clk(clk);
-        dut.rst_n(rst_n);
-        dut.reg_addr(reg_addr);
-        dut.reg_wdata(reg_wdata);
-        dut.reg_we(reg_we);
-        dut.reg_re(reg_re);
-        dut.reg_rdata(reg_rdata);
-        dut.req_valid(req_valid);
-        dut.req_bar(req_bar);
-        dut.req_bar_base(req_bar_base);
-        dut.req_bar_mask(req_bar_mask);
-        dut.req_func(req_func);
-        dut.req_addr(req_addr);
-        dut.rsp_valid(rsp_valid);
-        dut.rsp_hit(rsp_hit);
-        dut.rsp_region(rsp_region);
-        dut.rsp_addr(rsp_addr);
+        bind_pins(dut, clk);
     }
 
     void cycle() { sc_start(period()); }

@@ -14,6 +14,7 @@
 // Environment: DBVP_COSIM_SEED=<n> replays a random run; DBVP_COSIM_IATU_INJECT=1 corrupts one expected response
 // (checks the checker and the VCD dump; the test then fails).
 #include "Viatu.h"
+#include "iatu_pins.h"
 #include "verilated_vcd_sc.h"
 
 #include "dbvp/pcie/dwc_ep.h"
@@ -244,17 +245,11 @@ struct trace_enabler {
     trace_enabler() { Verilated::traceEverOn(true); }
 };
 
-class bench : public sc_module {
+class bench : public sc_module, public dbvp::test::iatu_pins {
     trace_enabler trace_on_;
 
 public:
     sc_clock clk;
-    sc_signal<bool> rst_n{"rst_n"}, reg_we{"reg_we"}, reg_re{"reg_re"}, req_valid{"req_valid"},
-        rsp_valid{"rsp_valid"}, rsp_hit{"rsp_hit"};
-    sc_signal<std::uint32_t> reg_addr{"reg_addr"}, reg_wdata{"reg_wdata"}, reg_rdata{"reg_rdata"},
-        req_bar{"req_bar"}, req_func{"req_func"}, rsp_region{"rsp_region"};
-    sc_signal<std::uint64_t> req_bar_base{"req_bar_base"}, req_bar_mask{"req_bar_mask"}, req_addr{"req_addr"},
-        rsp_addr{"rsp_addr"};
     Viatu dut;
     iatu_bridge bridge;
     tlm_utils::simple_initiator_socket<bench> reg_init;
@@ -269,23 +264,7 @@ public:
           tlm(std::string(name()) + ".tlm_atu",
               dwc_iatu::params{kRegions, kRegions, 0x20000, kMin, kMaxUpper, period() * ctl().atu_enable_delay},
               [](unsigned, unsigned) -> std::uint64_t { return 0; }) {
-        dut.clk(clk);
-        dut.rst_n(rst_n);
-        dut.reg_addr(reg_addr);
-        dut.reg_wdata(reg_wdata);
-        dut.reg_we(reg_we);
-        dut.reg_re(reg_re);
-        dut.reg_rdata(reg_rdata);
-        dut.req_valid(req_valid);
-        dut.req_bar(req_bar);
-        dut.req_bar_base(req_bar_base);
-        dut.req_bar_mask(req_bar_mask);
-        dut.req_func(req_func);
-        dut.req_addr(req_addr);
-        dut.rsp_valid(rsp_valid);
-        dut.rsp_hit(rsp_hit);
-        dut.rsp_region(rsp_region);
-        dut.rsp_addr(rsp_addr);
+        bind_pins(dut, clk);
         bridge.clk(clk);
         bridge.rst_n(rst_n);
         bridge.reg_addr(reg_addr);
