@@ -17,7 +17,8 @@ constexpr std::uint64_t max_wait_ns = 1000000000000ull; // waits are capped at 1
 }
 
 native_cpu::native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt)
-    : sc_module(name), clocked(p.clock_hz), bus("bus"), p_(p), fdt_(fdt), master_(bus), lines_(p.num_irqs) {
+    : sc_module(name), clocked(p.clock_hz), bus("bus"), p_(p), fdt_(fdt), master_(bus), lines_(p.num_irqs),
+      pending_((p.num_irqs + 63) / 64, 0) {
     if (p_.irq_entry == 0)
         throw std::invalid_argument(std::string(this->name()) + ": irq_entry must be at least one cycle");
     snapshot_.reserve(8);
@@ -46,7 +47,7 @@ void native_cpu::irq_level(unsigned input, bool level, const sc_time& offset) {
     l.level = level;
     if (level)
         l.since = sc_core::sc_time_stamp() + offset;
-    npending_ += (l.level || l.edge) - was;
+    note_pending(input, was);
     if (level)
         irq_ev_.notify(offset);
 }
@@ -55,24 +56,51 @@ void native_cpu::irq_edge(unsigned input, const sc_time& offset) {
     if (input >= lines_.size())
         return;
     line& l = lines_[input];
-    if (!(l.level || l.edge)) {
+    const bool was = l.level || l.edge;
+    if (!was)
         l.since = sc_core::sc_time_stamp() + offset;
-        ++npending_;
-    }
     l.edge = true;
+    note_pending(input, was);
     irq_ev_.notify(offset);
+}
+
+void native_cpu::note_pending(unsigned input, bool was) {
+    const line& l = lines_[input];
+    const bool now = l.level || l.edge;
+    if (now == was)
+        return;
+    const std::uint64_t bit = 1ull << (input % 64);
+    if (now) {
+        ++npending_;
+        pending_[input / 64] |= bit;
+    } else {
+        --npending_;
+        pending_[input / 64] &= ~bit;
+    }
+}
+
+unsigned native_cpu::next_pending(unsigned from) const {
+    for (std::size_t w = from / 64; w < pending_.size(); ++w) {
+        std::uint64_t bits = pending_[w];
+        if (w == from / 64)
+            bits &= ~0ull << (from % 64);
+        if (bits)
+            return static_cast<unsigned>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
+    }
+    return static_cast<unsigned>(lines_.size());
 }
 
 bool native_cpu::earliest_pending(sc_time& earliest) const {
     if (npending_ == 0)
         return false;
     bool any = false;
-    for (const line& l : lines_) {
-        if (!(l.level || l.edge))
-            continue;
-        if (!any || l.since < earliest)
-            earliest = l.since;
-        any = true;
+    for (std::size_t w = 0; w < pending_.size(); ++w) {
+        for (std::uint64_t bits = pending_[w]; bits; bits &= bits - 1) {
+            const line& l = lines_[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))];
+            if (!any || l.since < earliest)
+                earliest = l.since;
+            any = true;
+        }
     }
     return any;
 }
@@ -147,14 +175,14 @@ bool native_cpu::service() {
         return service_controller();
     bool ran = false;
     const sc_time now = master_.now();
-    for (unsigned irq = 0; irq < lines_.size() && npending_; ++irq) {
+    // Ascending line order; the bitmap is re-read after each handler, which may change any line.
+    for (unsigned irq = next_pending(0); irq < lines_.size(); irq = next_pending(irq + 1)) {
         line& l = lines_[irq];
-        if (!(l.level || l.edge) || l.since > now)
+        if (l.since > now)
             continue;
         if (l.edge) {
             l.edge = false;
-            if (!l.level)
-                --npending_;
+            note_pending(irq, true);
         }
         in_irq_ = true;
         const sc_time t0 = trace::on() ? master_.now() : sc_core::SC_ZERO_TIME;
@@ -168,7 +196,7 @@ bool native_cpu::service() {
         if (l.level && snapshot_.empty()) {
             guest_warning(*this, "interrupt %u is asserted but no handler is registered; masking it", irq);
             l.level = false;
-            --npending_;
+            note_pending(irq, true);
         }
     }
     return ran;

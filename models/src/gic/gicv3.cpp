@@ -107,6 +107,16 @@ struct gicv3::impl {
     const params& p;
     const unsigned num_wired;
     std::vector<wired> w;
+    std::vector<std::uint64_t> wcand; // bit per wired INTID: enabled, pending and not active (best() scans these)
+    /// Recompute INTID i's bit in wcand after any change of its state.
+    void refresh(unsigned i) {
+        const wired& x = w[i];
+        const std::uint64_t bit = 1ull << (i % 64);
+        if (x.enabled && !x.active && x.pending())
+            wcand[i / 64] |= bit;
+        else
+            wcand[i / 64] &= ~bit;
+    }
     std::vector<running_entry> running; // active priorities, highest priority (lowest value) last
 
     // LPIs.
@@ -299,6 +309,7 @@ struct gicv3::impl {
 
 gicv3::impl::impl(gicv3& owner, const params& prm)
     : g(owner), p(prm), num_wired(first_spi + prm.num_spis), w(first_spi + prm.num_spis),
+      wcand((first_spi + prm.num_spis + 63) / 64, 0),
       cache(prm.lpi_cache_entries), gicd("gicd", 0x10000, sizes_148), gicr("gicr", 0x20000, sizes_148),
       d_ctlr(gicd, "GICD_CTLR", GICD_CTLR, 4, CTLR_DS, CTLR_ENABLE_G0 | CTLR_ENABLE_G1 | CTLR_ARE),
       d_typer(gicd, "GICD_TYPER", GICD_TYPER, 4,
@@ -509,6 +520,7 @@ void gicv3::impl::add_bits(register_bank& bank, const char* name, std::uint64_t 
                 case bitop::set_active: x.active = true; break;
                 case bitop::clear_active: x.active = false; break;
                 }
+                refresh(first + b);
             }
             update(offset_of(wr.ctx));
         });
@@ -592,6 +604,7 @@ void gicv3::impl::add_config(register_bank& bank, const char* name, std::uint64_
                 guest_warning(g, "%s written with 0x%08llx: INTID %u changes trigger mode while enabled", rn.c_str(),
                               ull(wr.data), first + j);
             x.edge = edge;
+            refresh(first + j);
         }
         update(offset_of(wr.ctx));
     });
@@ -608,11 +621,14 @@ unsigned gicv3::impl::best(unsigned* prio_out) const {
         return cpu_interrupt_if::spurious;
     unsigned limit = running.empty() ? idle_priority : running.back().prio;
     unsigned id = cpu_interrupt_if::spurious;
-    for (unsigned i = 0; i < num_wired; ++i) {
-        const wired& x = w[i];
-        if (x.enabled && !x.active && x.prio < limit && x.pending() && (i < first_spi || routed_here(i))) {
-            limit = x.prio;
-            id = i;
+    for (std::size_t k = 0; k < wcand.size(); ++k) {
+        for (std::uint64_t bits = wcand[k]; bits; bits &= bits - 1) {
+            const unsigned i = static_cast<unsigned>(k * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
+            const wired& x = w[i];
+            if (x.prio < limit && (i < first_spi || routed_here(i))) {
+                limit = x.prio;
+                id = i;
+            }
         }
     }
     if (lpis_enabled && lpi_ready) {
@@ -846,6 +862,7 @@ void gicv3::irq_level(unsigned input, bool level, const sc_core::sc_time& offset
     x.line = level;
     if (level && x.edge)
         x.latch = true;
+    m_->refresh(first_spi + input);
     const bool before = irq.level();
     m_->update(offset);
     if (level && trace::on())
@@ -860,6 +877,7 @@ void gicv3::irq_edge(unsigned input, const sc_core::sc_time& offset) {
     if (!x.edge)
         return; // a zero-width pulse on a level-sensitive input is never seen pending
     x.latch = true;
+    m_->refresh(first_spi + input);
     const bool before = irq.level();
     m_->update(offset);
     if (trace::on())
@@ -877,6 +895,7 @@ unsigned gicv3::acknowledge() {
         impl::wired& x = m_->w[id];
         x.active = true;
         x.latch = false; // edge: pending cleared; level: stays pending while the line is high
+        m_->refresh(id);
     } else {
         m_->set_pend_bit(id, false);
         m_->queue_writeback(id / 8);
@@ -901,8 +920,10 @@ void gicv3::end_of_interrupt(unsigned intid) {
         guest_warning(*this, "EOI of INTID %u out of order: INTID %u was acknowledged after it", intid,
                       run.back().intid);
     run.erase(run.begin() + static_cast<std::ptrdiff_t>(i - 1));
-    if (intid < m_->num_wired)
+    if (intid < m_->num_wired) {
         m_->w[intid].active = false;
+        m_->refresh(intid);
+    }
     m_->update(sc_core::SC_ZERO_TIME);
 }
 

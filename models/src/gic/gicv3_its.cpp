@@ -201,7 +201,7 @@ struct gicv3_its::impl {
     // Translation engine: ring buffer of accepted GITS_TRANSLATER writes.
     std::vector<request> fifo;
     std::size_t fifo_head = 0, fifo_count = 0;
-    bool xlate_busy = false;
+    sc_time xlate_busy_until; // end of the translation the engine last did (it runs ahead of the kernel)
     sc_core::sc_event fifo_ev;
     tlm::tlm_generic_payload pl_xlate;
 
@@ -213,8 +213,8 @@ struct gicv3_its::impl {
 
     bool enabled() const { return ctlr.get() & CTLR_ENABLED; }
     std::uint64_t queue_bytes() const { return ((cbaser.get() & CBASER_SIZE) + 1) * 0x1000; }
-    bool quiescent() const {
-        return !cmd_busy && !xlate_busy && fifo_count == 0 &&
+    bool quiescent(const sc_time& at) const {
+        return !cmd_busy && xlate_busy_until <= at && fifo_count == 0 &&
                (!enabled() || creadr_off == (cwriter.get() & QUEUE_OFFSET));
     }
     lpi_sink_if& redistributors() const {
@@ -344,8 +344,8 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
       cwriter(bank, "GITS_CWRITER", GITS_CWRITER, 8, 0, QUEUE_OFFSET | CWRITER_RETRY),
       creadr(bank, "GITS_CREADR", GITS_CREADR, 8, 0, 0), fifo(prm.fifo_depth), cache(prm.cache_entries) {
     bank.set_owner(its.name());
-    ctlr.on_read([this](const access_ctx&) -> std::uint64_t {
-        return ctlr.get() | (quiescent() ? CTLR_QUIESCENT : 0u);
+    ctlr.on_read([this](const access_ctx& ctx) -> std::uint64_t {
+        return ctlr.get() | (quiescent(ctx.time) ? CTLR_QUIESCENT : 0u);
     });
     ctlr.on_write([this](const reg_write& w) {
         const bool was = w.old_value & CTLR_ENABLED, now = w.new_value & CTLR_ENABLED;
@@ -530,23 +530,29 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, const sc_time& t)
     r.event_id = ev;
     r.arrive = t;
     ++fifo_count;
-    fifo_ev.notify(t - sc_core::sc_time_stamp());
+    // The engine takes the request at once in simulation order and times it from its arrival (t may be ahead
+    // of the kernel: the writer is temporally decoupled).
+    fifo_ev.notify(sc_core::SC_ZERO_TIME);
 }
 
 void gicv3_its::impl::xlate_thread() {
+    // Loosely timed with temporal decoupling: one translation after another, each starting when it arrived or
+    // when the previous one ended, whichever is later, at a local time ahead of the kernel; the engine yields
+    // only when the FIFO is empty or it is a global quantum ahead. (The FIFO therefore counts requests the
+    // engine has not taken in simulation order.)
     for (;;) {
         while (fifo_count == 0)
             sc_core::wait(fifo_ev);
         const request r = fifo[fifo_head];
-        if (r.arrive > sc_core::sc_time_stamp())
-            sc_core::wait(r.arrive - sc_core::sc_time_stamp());
         fifo_head = (fifo_head + 1) % fifo.size();
         --fifo_count;
-        xlate_busy = true;
-        sc_time offset = its.cycles(p.translate_latency);
-        translate(r, offset);
-        sc_core::wait(offset);
-        xlate_busy = false;
+        const sc_time now = sc_core::sc_time_stamp();
+        const sc_time start = std::max(now, std::max(r.arrive, xlate_busy_until));
+        sc_time offset = (start - now) + its.cycles(p.translate_latency);
+        translate(r, offset); // may wait (pending table still loading): offset stays relative to the kernel
+        xlate_busy_until = sc_core::sc_time_stamp() + offset;
+        if (offset >= tlm::tlm_global_quantum::instance().get())
+            sc_core::wait(offset);
     }
 }
 

@@ -109,6 +109,11 @@ private:
     std::vector<action> actions_;
     fw::irq_handle next_handle_ = 1;
     unsigned npending_ = 0;                  // lines with level or latched edge set
+    std::vector<std::uint64_t> pending_;     // bit per line: level or latched edge set (scans skip idle lines)
+    /// Keep npending_ and pending_ in step with line `input` after its level/edge changed (`was`: before).
+    void note_pending(unsigned input, bool was);
+    /// Lowest pending line >= from, or lines_.size().
+    unsigned next_pending(unsigned from) const;
     std::vector<fw::irq_handle> snapshot_;   // handlers of the interrupt being dispatched (reused)
     bool in_irq_ = false;
     bool done_ = false;
