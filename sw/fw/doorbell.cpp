@@ -9,7 +9,7 @@ namespace dbvp::fw {
 
 namespace {
 constexpr std::uint32_t EDMA_WR_INT_CLEAR = 0x058, EDMA_RD_INT_CLEAR = 0x0ac;
-constexpr unsigned MAX_DOORBELLS = 1024;
+constexpr unsigned MAX_DOORBELLS = 65536; // a 16-bit EventID space per function
 
 std::string bar_name(int bar) { return "BAR" + std::to_string(bar); }
 

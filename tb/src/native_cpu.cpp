@@ -107,28 +107,46 @@ bool native_cpu::earliest_pending(sc_time& earliest) const {
 
 bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
     for (;;) {
-        master_.sync();
-        const sc_time now = sc_core::sc_time_stamp();
+        const sc_time now = master_.now();
         sc_time earliest;
         const bool any = !in_irq_ && earliest_pending(earliest);
         if (any && earliest <= now)
-            return true;
-        if (now >= deadline)
+            return true; // taken at the local time, ahead of the kernel
+        if (now >= deadline) {
+            master_.sync(); // a wait that ran out leaves the CPU in step with the kernel
             return false;
+        }
         // State changes are recorded at once with the time they become visible; an event notified for a later
         // time can be overridden by an earlier notification, so also wake for the earliest known pending line.
-        master_.wait_until(any ? std::min(deadline, earliest) : deadline, irq_ev_);
+        const sc_time until = any ? std::min(deadline, earliest) : deadline;
+        // Temporal decoupling: a line known to become pending within the quantum is waited for in local time.
+        if (any && until - sc_core::sc_time_stamp() < tlm::tlm_global_quantum::instance().get()) {
+            master_.consume(until - now);
+            continue;
+        }
+        // Otherwise synchronise first and look again: a line that rose while the local time was being caught
+        // up with notified irq_ev_ before the wait below could see it.
+        if (now > sc_core::sc_time_stamp()) {
+            master_.sync();
+            continue;
+        }
+        master_.wait_until(until, irq_ev_);
     }
 }
 
 void native_cpu::dispatch(unsigned irq) {
     // Snapshot the handlers: one may free itself (or another) while running.
     snapshot_.clear();
-    for (const action& a : actions_)
-        if (a.irq == irq)
-            snapshot_.push_back(a.handle);
+    const auto it = actions_.find(irq);
+    if (it == actions_.end())
+        return;
+    for (const action& a : it->second)
+        snapshot_.push_back(a.handle);
     for (std::size_t i = 0; i < snapshot_.size(); ++i) {
-        for (action& a : actions_) {
+        const auto now = actions_.find(irq);
+        if (now == actions_.end())
+            break;
+        for (action& a : now->second) {
             if (a.handle == snapshot_[i]) {
                 a.fn(irq);
                 break;
@@ -147,9 +165,8 @@ void native_cpu::trace_handler(unsigned irq, const sc_time& taken) const {
 bool native_cpu::service_controller() {
     line& nirq = lines_[0];
     bool ran = false;
-    const sc_time now = master_.now();
-    while (nirq.level && nirq.since <= now) {
-        const unsigned intid = ic_->acknowledge();
+    while (nirq.level && nirq.since <= master_.now()) {
+        const unsigned intid = ic_->acknowledge(master_.now() - sc_core::sc_time_stamp());
         if (intid == cpu_interrupt_if::spurious)
             break;
         in_irq_ = true;
@@ -157,7 +174,7 @@ bool native_cpu::service_controller() {
         master_.consume(cycles(p_.irq_entry));
         ++irqs_taken_;
         dispatch(intid);
-        ic_->end_of_interrupt(intid);
+        ic_->end_of_interrupt(intid, master_.now() - sc_core::sc_time_stamp());
         if (trace::on())
             trace_handler(intid, t0);
         in_irq_ = false;
@@ -248,20 +265,30 @@ fw::result<fw::irq_handle> native_cpu::request_irq(unsigned irq, fw::irq_handler
         return fw::status(fw::errc::invalid_argument, "interrupt " + std::to_string(irq) + " does not exist");
     if (!handler)
         return fw::status(fw::errc::invalid_argument, "no handler");
-    for (const auto& a : actions_) {
-        if (a.irq == irq && !((a.flags & fw::irq_shared) && (flags & fw::irq_shared)))
+    std::vector<action>& on = actions_[irq];
+    for (const auto& a : on) {
+        if (!((a.flags & fw::irq_shared) && (flags & fw::irq_shared)))
             return fw::status(fw::errc::busy, "interrupt " + std::to_string(irq) + " is already requested by " +
                                                   a.name + " and not shared by both");
     }
     const fw::irq_handle h = next_handle_++;
-    actions_.push_back({h, irq, flags, std::move(handler), name ? name : ""});
+    on.push_back({h, irq, flags, std::move(handler), name ? name : ""});
+    handle_irq_[h] = irq;
     return h;
 }
 
 void native_cpu::free_irq(fw::irq_handle handle) {
-    actions_.erase(std::remove_if(actions_.begin(), actions_.end(),
-                                  [&](const action& a) { return a.handle == handle; }),
-                   actions_.end());
+    const auto hi = handle_irq_.find(handle);
+    if (hi == handle_irq_.end())
+        return;
+    const auto it = actions_.find(hi->second);
+    handle_irq_.erase(hi);
+    if (it == actions_.end())
+        return;
+    auto& on = it->second;
+    on.erase(std::remove_if(on.begin(), on.end(), [&](const action& a) { return a.handle == handle; }), on.end());
+    if (on.empty())
+        actions_.erase(it);
 }
 
 std::uint64_t native_cpu::now_ns() {

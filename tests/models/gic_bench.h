@@ -145,6 +145,11 @@ struct gic_bench {
     // ---- CPU side ---------------------------------------------------------------------------------------------
     fw::hal& hal() { return cpu; }
     void sync() { cpu.sleep_ns(0); }
+    /// Let `t` pass (e.g. the offset a set_lpi_pending() call returned: the LPI is pending from then on).
+    void elapse(const sc_core::sc_time& t) {
+        sync();
+        sc_core::wait(t);
+    }
     sc_core::sc_time now() {
         sync();
         return sc_core::sc_time_stamp();

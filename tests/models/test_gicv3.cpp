@@ -561,6 +561,8 @@ TEST(Gicv3, SetLpiPendingChecksProcessorEnableAndRange) {
         EXPECT_EQ(off, sc_time(24, SC_NS));
         EXPECT_TRUE(b.pend_bit((1u << 16) - 1)) << "written through to the pending table";
         EXPECT_TRUE(b.gic.is_pending((1u << 16) - 1));
+        EXPECT_EQ(b.ack(), 1023u) << "pending only once the offset set_lpi_pending returned has passed";
+        b.elapse(off);
         EXPECT_EQ(b.ack(), (1u << 16) - 1);
         EXPECT_FALSE(b.gic.is_pending((1u << 16) - 1));
         EXPECT_FALSE(b.gic.is_active((1u << 16) - 1)) << "LPIs have no active state";
@@ -661,6 +663,7 @@ TEST(Gicv3, LpiConfigurationCacheOfZeroEntriesReadsTheTableEveryTime) {
         sc_time off = sc_core::SC_ZERO_TIME;
         EXPECT_TRUE(b.gic.set_lpi_pending(0, 8300, off));
         const sc_time first = off;
+        b.elapse(off);
         EXPECT_EQ(b.ack(), 8300u);
         b.eoi(8300);
         b.idle_ns(100);
@@ -769,6 +772,7 @@ TEST(Gicv3, FirmwareDriverInitProgramsTheGicLikeLinux) {
         b.sync();
         sc_time off = sc_core::SC_ZERO_TIME;
         EXPECT_TRUE(b.gic.set_lpi_pending(0, 8195, off));
+        b.elapse(off);
         EXPECT_EQ(b.ack(), 8195u);
         b.eoi(8195);
         ASSERT_TRUE(drv.set_lpi(8195, false, 0x40));

@@ -1043,7 +1043,7 @@ TEST(Its, NativeCpuTakesTheLpiThroughTheCpuInterface) {
             8300,
             [&](unsigned intid) {
                 taken.push_back(intid);
-                handled = sc_core::sc_time_stamp();
+                handled = sc_time(static_cast<double>(h.now_ns()), SC_NS); // the CPU's (local) time
             },
             fw::irq_none, "doorbell");
         ASSERT_TRUE(irq) << irq.error().message();

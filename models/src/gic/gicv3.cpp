@@ -128,6 +128,20 @@ struct gicv3::impl {
     std::vector<std::uint64_t> pend;         // pending bit per INTID (mirror of the pending table)
     std::vector<std::uint64_t> pend_summary; // bit per non-zero word of pend
     std::vector<std::uint8_t> cfg;           // configuration of each pending LPI (index intid - first_lpi)
+    // Temporal decoupling: an ITS that runs ahead of the kernel makes LPIs pending at a later time than the
+    // kernel's (sc_time_stamp() + its offset), and a CPU acknowledges at its own local time. Each such future
+    // pending event is kept here, as (INTID, time): the LPI is pending at time t if its pending bit is set and
+    // it has no event (pending from before), an event at time zero (pending from before, and again later), or
+    // an event at or before t. An acknowledge at t consumes the events up to t (they coalesce, as they would
+    // in time order) and leaves the LPI pending if later ones remain. Lone events the kernel has passed are
+    // pruned: the pending bit says the same.
+    struct timed_lpi {
+        unsigned intid = 0;
+        sc_time at;
+    };
+    std::vector<timed_lpi> timed;
+    std::vector<std::uint64_t> timed_bits; // bit per INTID with an event in timed (same layout as pend)
+    sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
     std::vector<cache_entry> cache;          // LPI configuration cache (LRU)
     std::uint64_t cache_tick = 0;
 
@@ -213,6 +227,55 @@ struct gicv3::impl {
         else
             pend_summary[word / 64] &= ~sbit;
     }
+    bool has_timed(unsigned intid) const { return (timed_bits[intid / 64] >> (intid % 64)) & 1; }
+    /// When pending LPI intid becomes pending (zero: already before any CPU can look).
+    sc_time lpi_since(unsigned intid) const {
+        if (!has_timed(intid))
+            return sc_core::SC_ZERO_TIME;
+        sc_time t = sc_core::sc_max_time();
+        for (const timed_lpi& e : timed)
+            if (e.intid == intid && e.at < t)
+                t = e.at;
+        return t;
+    }
+    void add_timed(unsigned intid, const sc_time& at) {
+        timed.push_back({intid, at});
+        timed_bits[intid / 64] |= 1ull << (intid % 64);
+    }
+    /// Remove intid's events at or before `upto`; true if later ones remain.
+    bool consume_timed(unsigned intid, const sc_time& upto) {
+        if (!has_timed(intid))
+            return false;
+        bool left = false;
+        for (std::size_t i = 0; i < timed.size();) {
+            if (timed[i].intid == intid && timed[i].at <= upto) {
+                timed[i] = timed.back();
+                timed.pop_back();
+            } else {
+                left = left || timed[i].intid == intid;
+                ++i;
+            }
+        }
+        if (!left)
+            timed_bits[intid / 64] &= ~(1ull << (intid % 64));
+        return left;
+    }
+    void prune_timed() {
+        const sc_time now = sc_core::sc_time_stamp();
+        for (std::size_t i = 0; i < timed.size();) {
+            const unsigned id = timed[i].intid;
+            bool lone = timed[i].at <= now;
+            for (std::size_t j = 0; lone && j < timed.size(); ++j)
+                lone = j == i || timed[j].intid != id;
+            if (lone) {
+                timed_bits[id / 64] &= ~(1ull << (id % 64));
+                timed[i] = timed.back();
+                timed.pop_back();
+            } else {
+                ++i;
+            }
+        }
+    }
     /// Calls fn(intid) for every pending LPI, in ascending INTID order.
     template <class Fn> void for_each_pending_lpi(Fn&& fn) const {
         for (std::size_t s = 0; s < pend_summary.size(); ++s) {
@@ -229,8 +292,10 @@ struct gicv3::impl {
             }
         }
     }
-    /// Highest-priority deliverable interrupt (priority beats the running priority), or spurious.
-    unsigned best(unsigned* prio_out = nullptr) const;
+    /// Highest-priority interrupt deliverable at time `at` (priority beats the running priority), or spurious;
+    /// `later` (when given) becomes the earliest time an LPI that beats the running priority but is not yet
+    /// pending at `at` will be (unchanged when there is none).
+    unsigned best(const sc_time& at, unsigned* prio_out = nullptr, sc_time* later = nullptr) const;
     /// Tracing: interrupt `intid` became pending (request arrived at `t0`); nIRQ rises deliver_latency after
     /// `offset` when this made it rise.
     void trace_pending(const char* what, unsigned intid, bool nirq_before, const sc_time& t0,
@@ -239,16 +304,29 @@ struct gicv3::impl {
         const sc_time end =
             sc_core::sc_time_stamp() + offset + (raised ? g.cycles(p.deliver_latency) : sc_core::SC_ZERO_TIME);
         trace::span(trace::track::gic, what, t0, end,
-                    {{"intid", intid}, {"deliverable", best() != cpu_interrupt_if::spurious},
+                    {{"intid", intid},
+                     {"deliverable", best(sc_core::sc_time_stamp() + offset) != cpu_interrupt_if::spurious},
                      {"nirq_raised", raised}});
     }
-    /// Re-evaluate nIRQ at sc_time_stamp() + offset.
+    /// Re-evaluate nIRQ at sc_time_stamp() + offset: high deliver_latency after an interrupt is deliverable
+    /// (now, or at the time a decoupled ITS made an LPI pending), low when none is or will be.
     void update(const sc_time& offset) {
-        const bool want = best() != cpu_interrupt_if::spurious;
-        if (want && !g.irq.level())
-            g.irq.set(true, offset + g.cycles(p.deliver_latency));
-        else if (!want && g.irq.level())
-            g.irq.set(false, offset);
+        const sc_time now = sc_core::sc_time_stamp(), at = now + offset;
+        sc_time later = sc_core::sc_max_time();
+        const bool deliverable = best(at, nullptr, &later) != cpu_interrupt_if::spurious;
+        if (!deliverable && later == sc_core::sc_max_time()) {
+            if (g.irq.level())
+                g.irq.set(false, offset);
+            return;
+        }
+        const sc_time rise = (deliverable ? at : later) + g.cycles(p.deliver_latency);
+        if (g.irq.level()) {
+            if (deliverable && nirq_at <= rise)
+                return;
+            g.irq.set(false, offset); // nothing until `later`, or visible too late: rise again
+        }
+        nirq_at = rise;
+        g.irq.set(true, rise - now);
     }
 
     // ---- LPIs ----------------------------------------------------------------------------------------------
@@ -616,10 +694,11 @@ void gicv3::impl::add_ids(register_bank& bank, std::uint64_t base) {
         add(bank, prefix + r.name, base + r.off, 4, r.value, 0);
 }
 
-unsigned gicv3::impl::best(unsigned* prio_out) const {
+unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later) const {
     if (!grp1_enabled() || asleep())
         return cpu_interrupt_if::spurious;
-    unsigned limit = running.empty() ? idle_priority : running.back().prio;
+    const unsigned running_limit = running.empty() ? idle_priority : running.back().prio;
+    unsigned limit = running_limit;
     unsigned id = cpu_interrupt_if::spurious;
     for (std::size_t k = 0; k < wcand.size(); ++k) {
         for (std::uint64_t bits = wcand[k]; bits; bits &= bits - 1) {
@@ -634,8 +713,15 @@ unsigned gicv3::impl::best(unsigned* prio_out) const {
     if (lpis_enabled && lpi_ready) {
         for_each_pending_lpi([&](unsigned intid) {
             const std::uint8_t c = cfg[intid - first_lpi];
-            if ((c & 1) && static_cast<unsigned>(c & 0xfc) < limit) {
-                limit = c & 0xfc;
+            const unsigned prio = c & 0xfc;
+            if (!(c & 1) || prio >= running_limit)
+                return;
+            const sc_time since = lpi_since(intid);
+            if (since > at) {
+                if (later && since < *later)
+                    *later = since;
+            } else if (prio < limit) {
+                limit = prio;
                 id = intid;
             }
         });
@@ -697,6 +783,9 @@ void gicv3::impl::enable_lpis(const sc_time& offset) {
     const std::size_t ids = std::size_t{1} << lpi_bits;
     pend.assign(ids / 64, 0);
     pend_summary.assign((ids / 64 + 63) / 64, 0);
+    timed_bits.assign(ids / 64, 0);
+    timed.clear();
+    timed.reserve(64);
     cfg.assign(ids - first_lpi, 0);
     wb_ring.assign(ids / 8, 0);
     wb_queued.assign(ids / 8, false);
@@ -884,11 +973,13 @@ void gicv3::irq_edge(unsigned input, const sc_core::sc_time& offset) {
         m_->trace_pending("SPI", first_spi + input, before, sc_core::sc_time_stamp() + offset, offset);
 }
 
-unsigned gicv3::acknowledge() {
+unsigned gicv3::acknowledge(const sc_core::sc_time& offset) {
     unsigned prio = 0;
-    const unsigned id = m_->best(&prio);
+    const sc_core::sc_time at = sc_core::sc_time_stamp() + offset;
+    const unsigned id = m_->best(at, &prio);
     if (id == spurious) {
         ++stats_.spurious;
+        m_->update(offset);
         return spurious;
     }
     if (id < first_lpi) {
@@ -896,17 +987,17 @@ unsigned gicv3::acknowledge() {
         x.active = true;
         x.latch = false; // edge: pending cleared; level: stays pending while the line is high
         m_->refresh(id);
-    } else {
+    } else if (!m_->consume_timed(id, at)) { // else: made pending again after `at`, it stays pending
         m_->set_pend_bit(id, false);
         m_->queue_writeback(id / 8);
     }
     m_->running.push_back({id, prio});
     ++stats_.acknowledged;
-    m_->update(sc_core::SC_ZERO_TIME);
+    m_->update(offset);
     return id;
 }
 
-void gicv3::end_of_interrupt(unsigned intid) {
+void gicv3::end_of_interrupt(unsigned intid, const sc_core::sc_time& offset) {
     auto& run = m_->running;
     std::size_t i = run.size();
     while (i > 0 && run[i - 1].intid != intid)
@@ -924,7 +1015,7 @@ void gicv3::end_of_interrupt(unsigned intid) {
         m_->w[intid].active = false;
         m_->refresh(intid);
     }
-    m_->update(sc_core::SC_ZERO_TIME);
+    m_->update(offset);
 }
 
 bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time& offset) {
@@ -949,13 +1040,23 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
         return refused("config_table_read_error");
     m.cfg[intid - first_lpi] = c;
     ++stats_.lpis_set;
+    m.prune_timed();
+    const sc_core::sc_time now = sc_core::sc_time_stamp(), at = now + offset;
     if (m.lpi_pending(intid)) {
+        if (at > now) {
+            if (!m.has_timed(intid))
+                m.add_timed(intid, sc_core::SC_ZERO_TIME); // pending from before, and again from `at`
+            m.add_timed(intid, at);
+        }
+        m.update(offset);
         if (trace::on())
             trace::span(trace::track::gic, "LPI", t0, sc_core::sc_time_stamp() + offset,
                         {{"intid", intid}, {"already_pending", true}});
         return true;
     }
     m.set_pend_bit(intid, true);
+    if (at > now)
+        m.add_timed(intid, at);
     const bool before = irq.level();
     m.update(offset);
     if (trace::on())
@@ -969,6 +1070,7 @@ void gicv3::clear_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_ti
     if (processor != 0 || !m.lpis_enabled || !m.lpi_in_range(intid) || !m.wait_ready(offset) ||
         !m.lpi_pending(intid))
         return;
+    m.consume_timed(intid, sc_core::sc_max_time());
     m.set_pend_bit(intid, false);
     m.update(offset);
     const impl::lease l = m.payload();

@@ -78,9 +78,11 @@ public:
     static constexpr unsigned spurious = 1023;
     virtual ~cpu_interrupt_if() = default;
     /// The highest-priority pending interrupt becomes active; its INTID, or `spurious` when none is pending.
-    virtual unsigned acknowledge() = 0;
+    /// `offset`: the CPU's local time offset (temporal decoupling): the access happens at sc_time_stamp() +
+    /// offset, and only what is pending by then is seen.
+    virtual unsigned acknowledge(const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) = 0;
     /// Priority drop and deactivation of an interrupt acknowledge() returned.
-    virtual void end_of_interrupt(unsigned intid) = 0;
+    virtual void end_of_interrupt(unsigned intid, const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) = 0;
 };
 
 } // namespace dbvp

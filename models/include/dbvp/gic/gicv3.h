@@ -78,8 +78,8 @@ public:
     void irq_level(unsigned input, bool level, const sc_core::sc_time& offset) override;
     void irq_edge(unsigned input, const sc_core::sc_time& offset) override;
     // cpu_interrupt_if
-    unsigned acknowledge() override;
-    void end_of_interrupt(unsigned intid) override;
+    unsigned acknowledge(const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) override;
+    void end_of_interrupt(unsigned intid, const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) override;
     // lpi_sink_if
     unsigned num_processors() const override { return 1; }
     bool set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time& offset) override;

@@ -26,6 +26,7 @@
 #include <string>
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <unordered_map>
 #include <vector>
 
 namespace dbvp::platform {
@@ -106,7 +107,8 @@ private:
     firmware fw_;
     cpu_interrupt_if* ic_ = nullptr;
     std::vector<line> lines_;
-    std::vector<action> actions_;
+    std::unordered_map<unsigned, std::vector<action>> actions_; // by interrupt, in the order requested
+    std::unordered_map<fw::irq_handle, unsigned> handle_irq_;    // interrupt of each handle
     fw::irq_handle next_handle_ = 1;
     unsigned npending_ = 0;                  // lines with level or latched edge set
     std::vector<std::uint64_t> pending_;     // bit per line: level or latched edge set (scans skip idle lines)
