@@ -57,6 +57,7 @@ struct ring {
 
 struct state_t {
     bool ready = false;
+    bool configured = false; // the firmware is about to start the link (the host may enumerate)
     bool enumerated = false; // the host has assigned the BARs (out of band, as a test harness would say)
     bool stop = false; // the host stops ringing (the benchmarks are over)
     std::string error;
@@ -138,6 +139,7 @@ void firmware(fw::hal& h, const config& c) {
                     return;
         }
     }
+    st.configured = true;
     if (fail(e.start_link()))
         return;
     if (c.windows > 1) {
@@ -160,6 +162,10 @@ void firmware(fw::hal& h, const config& c) {
 }
 
 void host_software(host::hal& h, platform::platform& p, const config& c) {
+    // Allocating tens of thousands of doorbells takes the firmware longer than the host waits for a link:
+    // the host is started (powered on, or rescans) once the endpoint is configured.
+    while (!st.configured && st.error.empty())
+        h.sleep_ns(10000);
     auto en = host::enumerate(h, p.enumeration_config());
     if (!en.ok) {
         st.error = en.error;

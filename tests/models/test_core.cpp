@@ -4,6 +4,7 @@
 #include "dbvp/bus/router.h"
 #include "dbvp/core/clocked.h"
 #include "dbvp/core/irq.h"
+#include "dbvp/core/lru.h"
 #include "dbvp/core/master.h"
 #include "dbvp/core/sideband.h"
 #include "dbvp/mem/memory.h"
@@ -93,6 +94,8 @@ struct probe : sc_module {
     bool had_attr = false;
     pcie_attr seen;
 
+    bool wait_inside = false; // synchronise inside b_transport (wait for the delay, hand back zero + extra)
+
     // DMI grant (target-relative) for the pointer-translation test.
     bool grant_dmi = false;
     std::uint64_t dmi_start = 0, dmi_end = 0;
@@ -118,6 +121,10 @@ struct probe : sc_module {
         }
         if (p.is_read())
             std::memset(p.get_data_ptr(), 0x5a, p.get_data_length());
+        if (wait_inside) {
+            wait(delay);
+            delay = SC_ZERO_TIME;
+        }
         delay += extra;
         p.set_response_status(tlm::TLM_OK_RESPONSE);
     }
@@ -945,4 +952,87 @@ TEST(CoreMaster, PcieAttrCrossesTheRouter) {
     };
     sc_start();
     EXPECT_TRUE(b.init.done);
+}
+
+TEST(CoreMaster, LastDelayCountsFromTheRequestWhenTheTargetWaitsInside) {
+    probe_bench b;
+    b.init.body = [&](initiator& i) {
+        i.m.consume(ns(300)); // a local offset the target will synchronise away
+        b.prb.wait_inside = true;
+        b.prb.extra = ns(9);
+        std::uint32_t v = 0;
+        ASSERT_EQ(i.m.read(0x10, &v, 4), tlm::TLM_OK_RESPONSE);
+        EXPECT_EQ(b.prb.delay_in, ns(300));
+        EXPECT_EQ(i.m.last_delay(), ns(9)) << "not 9 ns - 300 ns wrapped around";
+        EXPECT_EQ(i.m.now(), ns(309));
+    };
+    sc_start();
+    EXPECT_TRUE(b.init.done);
+}
+
+// ---- lru_cache ------------------------------------------------------------------------------------------------
+
+TEST(CoreLru, ReplacesTheLeastRecentlyUsedEntry) {
+    dbvp::lru_cache<unsigned, int> c(3);
+    EXPECT_EQ(c.capacity(), 3u);
+    c.insert(1, 10);
+    c.insert(2, 20);
+    c.insert(3, 30);
+    ASSERT_NE(c.find(1), nullptr); // 1 becomes the most recent: 2 is now the oldest
+    c.insert(4, 40);
+    EXPECT_EQ(c.size(), 3u);
+    EXPECT_EQ(c.peek(2), nullptr) << "2 was the least recently used";
+    EXPECT_EQ(*c.peek(1), 10);
+    EXPECT_EQ(*c.peek(3), 30);
+    EXPECT_EQ(*c.peek(4), 40);
+    c.peek(3); // peek does not touch: 3 stays the oldest
+    c.insert(5, 50);
+    EXPECT_EQ(c.peek(3), nullptr);
+    c.insert(4, 41); // an existing key is updated and becomes the most recent
+    EXPECT_EQ(*c.peek(4), 41);
+    EXPECT_EQ(c.size(), 3u);
+    std::vector<unsigned> order;
+    c.for_each([&](unsigned k, int) { order.push_back(k); });
+    EXPECT_EQ(order, (std::vector<unsigned>{4, 5, 1}));
+}
+
+TEST(CoreLru, EraseAndEraseIfKeepTheOthersFindable) {
+    // Many keys colliding in a small index exercise the backward-shift deletion.
+    dbvp::lru_cache<std::uint64_t, std::uint64_t> c(64);
+    for (std::uint64_t k = 0; k < 64; ++k)
+        c.insert(k << 32, k);
+    for (std::uint64_t k = 0; k < 64; k += 3)
+        EXPECT_TRUE(c.erase(k << 32));
+    EXPECT_FALSE(c.erase(1ull << 40));
+    for (std::uint64_t k = 0; k < 64; ++k) {
+        const std::uint64_t* v = c.peek(k << 32);
+        if (k % 3 == 0)
+            EXPECT_EQ(v, nullptr) << k;
+        else
+            ASSERT_TRUE(v && *v == k) << k;
+    }
+    c.erase_if([](std::uint64_t, std::uint64_t v) { return v % 2 == 0; });
+    std::size_t left = 0;
+    for (std::uint64_t k = 0; k < 64; ++k)
+        left += c.peek(k << 32) != nullptr;
+    EXPECT_EQ(left, c.size());
+    for (std::uint64_t k = 0; k < 64; ++k)
+        EXPECT_EQ(c.peek(k << 32) != nullptr, k % 3 != 0 && k % 2 == 1) << k;
+    // Refill past capacity: exactly the 64 most recent keys remain.
+    for (std::uint64_t k = 100; k < 300; ++k)
+        c.insert(k, k);
+    EXPECT_EQ(c.size(), 64u);
+    for (std::uint64_t k = 100; k < 300; ++k)
+        EXPECT_EQ(c.peek(k) != nullptr, k >= 236) << k;
+    c.clear();
+    EXPECT_EQ(c.size(), 0u);
+    EXPECT_EQ(c.find(299), nullptr);
+}
+
+TEST(CoreLru, CapacityZeroHoldsNothing) {
+    dbvp::lru_cache<unsigned, int> c(0);
+    c.insert(1, 1);
+    EXPECT_EQ(c.find(1), nullptr);
+    EXPECT_EQ(c.size(), 0u);
+    EXPECT_FALSE(c.erase(1));
 }

@@ -43,9 +43,10 @@ tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr
     if (attr)
         payload_.set_extension(attr);
     sc_core::sc_time delay = qk_.get_local_time();
-    const sc_core::sc_time before = delay;
+    // Absolute times: a target may wait inside b_transport and hand back a smaller offset.
+    const sc_core::sc_time before = sc_core::sc_time_stamp() + delay;
     socket_->b_transport(payload_, delay);
-    last_delay_ = delay - before;
+    last_delay_ = sc_core::sc_time_stamp() + delay - before;
     qk_.set(delay);
     if (qk_.need_sync())
         qk_.sync();

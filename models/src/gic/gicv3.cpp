@@ -2,6 +2,8 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "dbvp/gic/gicv3.h"
 
+#include "dbvp/core/dmi.h"
+#include "dbvp/core/lru.h"
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/trace.h"
@@ -91,12 +93,6 @@ struct gicv3::impl {
         unsigned intid;
         unsigned prio;
     };
-    struct cache_entry {
-        bool valid = false;
-        unsigned intid = 0;
-        std::uint8_t cfg = 0;
-        std::uint64_t age = 0;
-    };
     enum class rd_op_kind { inv, invall };
     struct rd_op {
         rd_op_kind kind;
@@ -127,6 +123,7 @@ struct gicv3::impl {
     std::uint64_t prop_pa = 0, pend_pa = 0;
     std::vector<std::uint64_t> pend;         // pending bit per INTID (mirror of the pending table)
     std::vector<std::uint64_t> pend_summary; // bit per non-zero word of pend
+    std::vector<std::uint64_t> pend_top;     // bit per non-zero word of pend_summary (scans skip idle ranges)
     std::vector<std::uint8_t> cfg;           // configuration of each pending LPI (index intid - first_lpi)
     // Temporal decoupling: an ITS that runs ahead of the kernel makes LPIs pending at a later time than the
     // kernel's (sc_time_stamp() + its offset), and a CPU acknowledges at its own local time. Each such future
@@ -142,8 +139,7 @@ struct gicv3::impl {
     std::vector<timed_lpi> timed;
     std::vector<std::uint64_t> timed_bits; // bit per INTID with an event in timed (same layout as pend)
     sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
-    std::vector<cache_entry> cache;          // LPI configuration cache (LRU)
-    std::uint64_t cache_tick = 0;
+    lru_cache<unsigned, std::uint8_t> cache; // LPI configuration cache: INTID -> configuration byte
 
     // Redistributor engine: pending-table load, write-back of bytes the CPU interface changed, INVLPIR/INVALLR.
     bool load_requested = false;
@@ -222,10 +218,16 @@ struct gicv3::impl {
         else
             pend[word] &= ~bit;
         const std::uint64_t sbit = 1ull << (word % 64);
+        const std::size_t sword = word / 64;
         if (pend[word])
-            pend_summary[word / 64] |= sbit;
+            pend_summary[sword] |= sbit;
         else
-            pend_summary[word / 64] &= ~sbit;
+            pend_summary[sword] &= ~sbit;
+        const std::uint64_t tbit = 1ull << (sword % 64);
+        if (pend_summary[sword])
+            pend_top[sword / 64] |= tbit;
+        else
+            pend_top[sword / 64] &= ~tbit;
     }
     bool has_timed(unsigned intid) const { return (timed_bits[intid / 64] >> (intid % 64)) & 1; }
     /// When pending LPI intid becomes pending (zero: already before any CPU can look).
@@ -278,16 +280,13 @@ struct gicv3::impl {
     }
     /// Calls fn(intid) for every pending LPI, in ascending INTID order.
     template <class Fn> void for_each_pending_lpi(Fn&& fn) const {
-        for (std::size_t s = 0; s < pend_summary.size(); ++s) {
-            std::uint64_t sw = pend_summary[s];
-            while (sw) {
-                const std::size_t word = s * 64 + static_cast<std::size_t>(__builtin_ctzll(sw));
-                sw &= sw - 1;
-                std::uint64_t bits = pend[word];
-                while (bits) {
-                    const unsigned intid = static_cast<unsigned>(word * 64 + __builtin_ctzll(bits));
-                    bits &= bits - 1;
-                    fn(intid);
+        for (std::size_t t = 0; t < pend_top.size(); ++t) {
+            for (std::uint64_t tw = pend_top[t]; tw; tw &= tw - 1) {
+                const std::size_t s = t * 64 + static_cast<std::size_t>(__builtin_ctzll(tw));
+                for (std::uint64_t sw = pend_summary[s]; sw; sw &= sw - 1) {
+                    const std::size_t word = s * 64 + static_cast<std::size_t>(__builtin_ctzll(sw));
+                    for (std::uint64_t bits = pend[word]; bits; bits &= bits - 1)
+                        fn(static_cast<unsigned>(word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))));
                 }
             }
         }
@@ -330,6 +329,7 @@ struct gicv3::impl {
     }
 
     // ---- LPIs ----------------------------------------------------------------------------------------------
+    dmi_cache dmi; // configuration and pending tables in RAM: served directly once granted
     bool mem_access(tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
                     unsigned len, sc_time& offset) {
         pl.set_command(cmd);
@@ -341,16 +341,17 @@ struct gicv3::impl {
         pl.set_byte_enable_length(0);
         pl.set_dmi_allowed(false);
         pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        if (dmi.access(cmd, addr, data, len, offset)) {
+            pl.set_response_status(tlm::TLM_OK_RESPONSE);
+            return true;
+        }
         g.mem->b_transport(pl, offset);
+        dmi.request(g.mem, pl);
         return pl.is_response_ok();
     }
     /// Configuration byte of LPI intid: from the cache, or read from the configuration table.
     bool lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::uint8_t& c, sc_time& offset);
-    void cache_drop(unsigned intid) {
-        for (auto& e : cache)
-            if (e.valid && e.intid == intid)
-                e.valid = false;
-    }
+    void cache_drop(unsigned intid) { cache.erase(intid); }
     void write_pending_byte(tlm::tlm_generic_payload& pl, std::size_t byte, sc_time& offset);
     void queue_writeback(std::size_t byte) {
         if (wb_queued[byte])
@@ -732,12 +733,9 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
 }
 
 bool gicv3::impl::lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::uint8_t& c, sc_time& offset) {
-    for (auto& e : cache) {
-        if (e.valid && e.intid == intid) {
-            e.age = ++cache_tick;
-            c = e.cfg;
-            return true;
-        }
+    if (const std::uint8_t* hit = cache.find(intid)) {
+        c = *hit;
+        return true;
     }
     const std::uint64_t addr = prop_pa + (intid - first_lpi);
     if (!mem_access(pl, tlm::TLM_READ_COMMAND, addr, &c, 1, offset)) {
@@ -745,18 +743,7 @@ bool gicv3::impl::lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::
                       ull(addr), ull(r_propbaser.get()));
         return false;
     }
-    if (!cache.empty()) {
-        cache_entry* victim = &cache[0];
-        for (auto& e : cache) {
-            if (!e.valid) {
-                victim = &e;
-                break;
-            }
-            if (e.age < victim->age)
-                victim = &e;
-        }
-        *victim = cache_entry{true, intid, c, ++cache_tick};
-    }
+    cache.insert(intid, c);
     return true;
 }
 
@@ -783,6 +770,7 @@ void gicv3::impl::enable_lpis(const sc_time& offset) {
     const std::size_t ids = std::size_t{1} << lpi_bits;
     pend.assign(ids / 64, 0);
     pend_summary.assign((ids / 64 + 63) / 64, 0);
+    pend_top.assign((pend_summary.size() + 63) / 64, 0);
     timed_bits.assign(ids / 64, 0);
     timed.clear();
     timed.reserve(64);
@@ -834,8 +822,7 @@ void gicv3::impl::invalidate_one(tlm::tlm_generic_payload& pl, unsigned intid, s
 }
 
 void gicv3::impl::invalidate_all(tlm::tlm_generic_payload& pl, sc_time& offset) {
-    for (auto& e : cache)
-        e.valid = false;
+    cache.clear();
     for_each_pending_lpi([&](unsigned intid) {
         std::uint8_t c = 0;
         if (lpi_config(pl, intid, c, offset))
@@ -879,9 +866,8 @@ void gicv3::impl::rd_thread() {
 std::uint8_t gicv3::impl::known_config(unsigned intid) const {
     if (lpi_pending(intid))
         return cfg[intid - first_lpi];
-    for (const auto& e : cache)
-        if (e.valid && e.intid == intid)
-            return e.cfg;
+    if (const std::uint8_t* hit = cache.peek(intid))
+        return *hit;
     if (!lpis_enabled)
         return 0;
     std::uint8_t c = 0;
@@ -916,10 +902,13 @@ gicv3::gicv3(sc_core::sc_module_name name, const params& p)
     gicr.register_b_transport(this, &gicv3::b_transport_cb<1>);
     gicd.register_transport_dbg(this, &gicv3::transport_dbg_cb<0>);
     gicr.register_transport_dbg(this, &gicv3::transport_dbg_cb<1>);
+    mem.register_invalidate_direct_mem_ptr(this, &gicv3::invalidate_dmi_cb);
     sc_core::sc_spawn([this] { m_->rd_thread(); }, "rd_engine");
 }
 
 gicv3::~gicv3() = default;
+
+void gicv3::invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end) { m_->dmi.invalidate(start, end); }
 
 template <int Port>
 void gicv3::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {

@@ -2,6 +2,8 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "dbvp/gic/gicv3_its.h"
 
+#include "dbvp/core/dmi.h"
+#include "dbvp/core/lru.h"
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
@@ -173,12 +175,12 @@ struct gicv3_its::impl {
         std::uint32_t device_id, event_id;
         sc_time arrive;
     };
-    struct cache_entry {
-        bool valid = false;
-        std::uint32_t device_id = 0, event_id = 0;
+    struct cache_entry { // keyed by DeviceID << 32 | EventID
         unsigned intid = 0, icid = 0, processor = 0;
-        std::uint64_t age = 0;
     };
+    static std::uint64_t cache_key(std::uint32_t dev, std::uint32_t ev) {
+        return static_cast<std::uint64_t>(dev) << 32 | ev;
+    }
     enum class outcome { next, stall };
 
     gicv3_its& its;
@@ -206,8 +208,7 @@ struct gicv3_its::impl {
     tlm::tlm_generic_payload pl_xlate;
 
     // Translation cache (LRU).
-    std::vector<cache_entry> cache;
-    std::uint64_t cache_tick = 0;
+    lru_cache<std::uint64_t, cache_entry> cache;
 
     impl(gicv3_its& owner, const params& prm);
 
@@ -233,6 +234,7 @@ struct gicv3_its::impl {
     void baser_written(unsigned n, const reg_write& w);
 
     // ---- Memory ----
+    dmi_cache dmi; // tables and command queue in RAM: served directly once granted
     bool mem_access(tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
                     unsigned len, sc_time& offset) {
         pl.set_command(cmd);
@@ -244,7 +246,12 @@ struct gicv3_its::impl {
         pl.set_byte_enable_length(0);
         pl.set_dmi_allowed(false);
         pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        if (dmi.access(cmd, addr, data, len, offset)) {
+            pl.set_response_status(tlm::TLM_OK_RESPONSE);
+            return true;
+        }
         its.mem->b_transport(pl, offset);
+        dmi.request(its.mem, pl);
         return pl.is_response_ok();
     }
     bool read_le(tlm::tlm_generic_payload& pl, std::uint64_t addr, unsigned len, std::uint64_t& v, sc_time& offset) {
@@ -281,37 +288,17 @@ struct gicv3_its::impl {
     lookup read_cte(tlm::tlm_generic_payload& pl, unsigned icid, unsigned& processor, sc_time& offset);
 
     // ---- Translation cache ----
-    const cache_entry* cache_find(std::uint32_t dev, std::uint32_t ev) {
-        for (auto& e : cache)
-            if (e.valid && e.device_id == dev && e.event_id == ev) {
-                e.age = ++cache_tick;
-                return &e;
-            }
-        return nullptr;
-    }
+    const cache_entry* cache_find(std::uint32_t dev, std::uint32_t ev) { return cache.find(cache_key(dev, ev)); }
     void cache_insert(std::uint32_t dev, std::uint32_t ev, unsigned intid, unsigned icid, unsigned processor) {
-        if (cache.empty())
-            return;
-        cache_entry* victim = &cache[0];
-        for (auto& e : cache) {
-            if (!e.valid) {
-                victim = &e;
-                break;
-            }
-            if (e.age < victim->age)
-                victim = &e;
-        }
-        *victim = cache_entry{true, dev, ev, intid, icid, processor, ++cache_tick};
+        cache.insert(cache_key(dev, ev), cache_entry{intid, icid, processor});
     }
+    /// Drop the entries for which pred(DeviceID, EventID, entry) holds.
     template <class Pred> void cache_drop_if(Pred&& pred) {
-        for (auto& e : cache)
-            if (e.valid && pred(e))
-                e.valid = false;
+        cache.erase_if([&](std::uint64_t key, const cache_entry& e) {
+            return pred(static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key), e);
+        });
     }
-    void cache_flush() {
-        for (auto& e : cache)
-            e.valid = false;
-    }
+    void cache_flush() { cache.clear(); }
 
     // ---- Engines ----
     void translater(tlm::tlm_generic_payload& p, const sc_time& t);
@@ -708,7 +695,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         const std::uint64_t entry = valid ? (1ull | (static_cast<std::uint64_t>(size) << 1) | itt) : 0;
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the device table entry");
-        cache_drop_if([&](const cache_entry& c) { return c.device_id == dev; });
+        cache_drop_if([&](std::uint32_t device, std::uint32_t, const cache_entry&) { return device == dev; });
         return outcome::next;
     }
     case CMD_MAPC: {
@@ -728,7 +715,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         const std::uint64_t entry = valid ? (1ull | (rd << 16)) : 0;
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the collection table entry");
-        cache_drop_if([&](const cache_entry& c) { return c.icid == icid; });
+        cache_drop_if([&](std::uint32_t, std::uint32_t, const cache_entry& c) { return c.icid == icid; });
         return outcome::next;
     }
     case CMD_MAPTI:
@@ -761,7 +748,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         const std::uint64_t addr = d.itt + static_cast<std::uint64_t>(ev) * p.itt_entry_size;
         if (!write_le(pl, addr, p.itt_entry_size, entry, offset))
             return memory_stall(op, "writing the ITT entry");
-        cache_drop_if([&](const cache_entry& c) { return c.device_id == dev && c.event_id == ev; });
+        cache.erase(cache_key(dev, ev));
         return outcome::next;
     }
     case CMD_INT:
@@ -809,7 +796,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
             rdist.clear_lpi_pending(proc, e.intid, offset);
         if (!write_le(pl, e.addr, p.itt_entry_size, 0, offset))
             return memory_stall(op, "writing the ITT entry");
-        cache_drop_if([&](const cache_entry& c) { return c.device_id == dev && c.event_id == ev; });
+        cache.erase(cache_key(dev, ev));
         return outcome::next;
     }
     case CMD_MOVI: {
@@ -832,7 +819,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
                                     (static_cast<std::uint64_t>(icid) << 32);
         if (!write_le(pl, e.addr, p.itt_entry_size, entry, offset))
             return memory_stall(op, "writing the ITT entry");
-        cache_drop_if([&](const cache_entry& c) { return c.device_id == dev && c.event_id == ev; });
+        cache.erase(cache_key(dev, ev));
         if (from != to)
             rdist.move_lpi(from, to, e.intid, offset);
         return outcome::next;
@@ -900,11 +887,14 @@ gicv3_its::gicv3_its(sc_core::sc_module_name name, const params& p)
     m_ = std::make_unique<impl>(*this, p_);
     regs.register_b_transport(this, &gicv3_its::b_transport_cb);
     regs.register_transport_dbg(this, &gicv3_its::transport_dbg_cb);
+    mem.register_invalidate_direct_mem_ptr(this, &gicv3_its::invalidate_dmi_cb);
     sc_core::sc_spawn([this] { m_->cmd_thread(); }, "cmd_engine");
     sc_core::sc_spawn([this] { m_->xlate_thread(); }, "translation_engine");
 }
 
 gicv3_its::~gicv3_its() = default;
+
+void gicv3_its::invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end) { m_->dmi.invalidate(start, end); }
 
 void gicv3_its::connect(lpi_sink_if& redistributors) { m_->sink = &redistributors; }
 

@@ -103,6 +103,7 @@ private:
     // Socket callbacks (Port 0: gicd, 1: gicr).
     template <int Port> void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     template <int Port> unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
+    void invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end);
 
     struct impl;
     std::unique_ptr<impl> m_;

@@ -104,6 +104,7 @@ public:
 private:
     void b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay);
     unsigned transport_dbg_cb(tlm::tlm_generic_payload& p);
+    void invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end);
 
     struct impl;
     std::unique_ptr<impl> m_;

@@ -1,0 +1,68 @@
+// dbvp — direct memory interface (DMI) regions an initiator was granted.
+//
+// An engine that reads its tables from simulated RAM (ITS, GIC redistributor) serves an access from a granted
+// region by copying and adding the region's read or write latency to its local time offset: the same data and
+// the same timing as b_transport through the interconnect and the memory (they grant the region with their
+// latencies summed), without the call chain. After a b_transport whose response allowed DMI, request() asks
+// the target for the region; invalidate() (from the socket's invalidate_direct_mem_ptr) forgets regions.
+// Only plain reads and writes (no byte enables) are served; anything else takes b_transport.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <systemc>
+#include <tlm>
+
+namespace dbvp {
+
+class dmi_cache {
+public:
+    /// Serve a read or write of `len` bytes at `addr` from a granted region; false when none covers it.
+    bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len, sc_core::sc_time& offset) {
+        for (unsigned i = 0; i < count_; ++i) {
+            const tlm::tlm_dmi& d = regions_[i];
+            if (addr < d.get_start_address() || len == 0 || addr + (len - 1) > d.get_end_address() ||
+                addr + (len - 1) < addr)
+                continue;
+            unsigned char* p = d.get_dmi_ptr() + (addr - d.get_start_address());
+            if (cmd == tlm::TLM_READ_COMMAND && d.is_read_allowed()) {
+                std::memcpy(data, p, len);
+                offset += d.get_read_latency();
+                return true;
+            }
+            if (cmd == tlm::TLM_WRITE_COMMAND && d.is_write_allowed()) {
+                std::memcpy(p, data, len);
+                offset += d.get_write_latency();
+                return true;
+            }
+            return false;
+        }
+        return false;
+    }
+    /// After a successful b_transport of `pl` that allowed DMI: ask `target` for the region around its address.
+    template <class Socket> void request(Socket& target, tlm::tlm_generic_payload& pl) {
+        if (!pl.is_dmi_allowed() || !pl.is_response_ok())
+            return;
+        tlm::tlm_dmi d;
+        if (!target->get_direct_mem_ptr(pl, d) || !d.get_dmi_ptr())
+            return;
+        if (count_ == regions_.size())
+            count_ = 0; // forget the oldest ones: a few regions (RAM) are all an engine uses
+        regions_[count_++] = d;
+    }
+    /// Forget every region that overlaps [start, end].
+    void invalidate(std::uint64_t start, std::uint64_t end) {
+        unsigned kept = 0;
+        for (unsigned i = 0; i < count_; ++i)
+            if (regions_[i].get_end_address() < start || regions_[i].get_start_address() > end)
+                regions_[kept++] = regions_[i];
+        count_ = kept;
+    }
+
+private:
+    std::array<tlm::tlm_dmi, 4> regions_{};
+    unsigned count_ = 0;
+};
+
+} // namespace dbvp
