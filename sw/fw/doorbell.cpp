@@ -341,10 +341,24 @@ status doorbell_allocator::listen(unsigned function, unsigned index, handler fn)
         return {};
     }
     const doorbell& d = h.dbs[index];
-    auto r = hal_.request_irq(
-        d.irq, [fn = std::move(fn), index](unsigned) { fn(index); }, d.irq_flags, "doorbell");
+    // The first listener of a doorbell is kept in h.handlers: the interrupt handler is then small enough for the
+    // HAL to store without an allocation of its own (one indirection less per doorbell). Further ones (a shared
+    // kick listened to twice) carry their own.
+    if (h.handlers.size() < h.dbs.size())
+        h.handlers.resize(h.dbs.size());
+    const bool first = !h.handlers[index];
+    fw::irq_handler irq_fn;
+    if (first) {
+        held* hp = &h;
+        irq_fn = [hp, index](unsigned) { hp->handlers[index](index); };
+    } else {
+        irq_fn = [fn, index](unsigned) { fn(index); };
+    }
+    auto r = hal_.request_irq(d.irq, std::move(irq_fn), d.irq_flags, "doorbell");
     if (!r)
         return r.error();
+    if (first)
+        h.handlers[index] = std::move(fn);
     h.irqs.push_back(r.value());
     return {};
 }

@@ -137,22 +137,24 @@ bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
 void native_cpu::dispatch(unsigned irq) {
     // Snapshot the handlers: one may free itself (or another) while running.
     snapshot_.clear();
-    const auto it = actions_.find(irq);
-    if (it == actions_.end())
+    for (std::uint32_t n = first_action(irq); n != no_action; n = actions_[n].next)
+        snapshot_.push_back({n, actions_[n].handle});
+    // A slot freed while dispatching is not reused before the end: a slot still holding its handle is the same
+    // handler.
+    const bool nested = dispatching_;
+    dispatching_ = true;
+    for (std::size_t i = 0; i < snapshot_.size(); ++i)
+        if (actions_[snapshot_[i].first].handle == snapshot_[i].second)
+            actions_[snapshot_[i].first].fn(irq);
+    dispatching_ = nested;
+    if (nested)
         return;
-    for (const action& a : it->second)
-        snapshot_.push_back(a.handle);
-    for (std::size_t i = 0; i < snapshot_.size(); ++i) {
-        const auto now = actions_.find(irq);
-        if (now == actions_.end())
-            break;
-        for (action& a : now->second) {
-            if (a.handle == snapshot_[i]) {
-                a.fn(irq);
-                break;
-            }
-        }
+    for (const std::uint32_t n : freed_in_dispatch_) {
+        actions_[n].fn = nullptr;
+        actions_[n].next = free_action_;
+        free_action_ = n;
     }
+    freed_in_dispatch_.clear();
 }
 
 void native_cpu::trace_handler(unsigned irq, const sc_time& taken) const {
@@ -265,30 +267,61 @@ fw::result<fw::irq_handle> native_cpu::request_irq(unsigned irq, fw::irq_handler
         return fw::status(fw::errc::invalid_argument, "interrupt " + std::to_string(irq) + " does not exist");
     if (!handler)
         return fw::status(fw::errc::invalid_argument, "no handler");
-    std::vector<action>& on = actions_[irq];
-    for (const auto& a : on) {
+    for (std::uint32_t n = first_action(irq); n != no_action; n = actions_[n].next) {
+        const action& a = actions_[n];
         if (!((a.flags & fw::irq_shared) && (flags & fw::irq_shared)))
             return fw::status(fw::errc::busy, "interrupt " + std::to_string(irq) + " is already requested by " +
                                                   a.name + " and not shared by both");
     }
     const fw::irq_handle h = next_handle_++;
-    on.push_back({h, irq, flags, std::move(handler), name ? name : ""});
-    handle_irq_[h] = irq;
+    std::uint32_t slot = free_action_;
+    if (slot != no_action) {
+        free_action_ = actions_[slot].next;
+    } else {
+        slot = static_cast<std::uint32_t>(actions_.size());
+        actions_.emplace_back();
+    }
+    actions_[slot] = action{h, irq, flags, no_action, std::move(handler), name ? name : ""};
+    std::uint32_t* link = &first_action_ref(irq);
+    while (*link != no_action)
+        link = &actions_[*link].next;
+    *link = slot;
+    handle_slot_[h] = slot;
     return h;
 }
 
+std::uint32_t& native_cpu::first_action_ref(unsigned irq) {
+    const std::size_t page = irq >> 10;
+    if (page >= irq_pages_.size())
+        irq_pages_.resize(page + 1);
+    if (!irq_pages_[page]) {
+        irq_pages_[page] = std::make_unique<std::uint32_t[]>(1024);
+        std::fill(irq_pages_[page].get(), irq_pages_[page].get() + 1024, no_action);
+    }
+    return irq_pages_[page][irq & 1023];
+}
+
 void native_cpu::free_irq(fw::irq_handle handle) {
-    const auto hi = handle_irq_.find(handle);
-    if (hi == handle_irq_.end())
+    const auto hs = handle_slot_.find(handle);
+    if (hs == handle_slot_.end())
         return;
-    const auto it = actions_.find(hi->second);
-    handle_irq_.erase(hi);
-    if (it == actions_.end())
+    const std::uint32_t slot = hs->second;
+    handle_slot_.erase(hs);
+    action& a = actions_[slot];
+    for (std::uint32_t* link = &first_action_ref(a.irq); *link != no_action; link = &actions_[*link].next) {
+        if (*link == slot) {
+            *link = a.next;
+            break;
+        }
+    }
+    a.handle = 0;
+    if (dispatching_) { // the handler may be this one, still running: keep its slot until dispatch ends
+        freed_in_dispatch_.push_back(slot);
         return;
-    auto& on = it->second;
-    on.erase(std::remove_if(on.begin(), on.end(), [&](const action& a) { return a.handle == handle; }), on.end());
-    if (on.empty())
-        actions_.erase(it);
+    }
+    a.fn = nullptr;
+    a.next = free_action_;
+    free_action_ = slot;
 }
 
 std::uint64_t native_cpu::now_ns() {

@@ -832,31 +832,35 @@ void gicv3::impl::invalidate_all(tlm::tlm_generic_payload& pl, sc_time& offset) 
 }
 
 void gicv3::impl::rd_thread() {
+    // One activation does the work queued so far, one item after the other in local time, and synchronises
+    // once at the end (or when a quantum ahead): write-backs queued by a burst of acknowledges cost one yield.
     for (;;) {
         while (!rd_has_work())
             sc_core::wait(rd_ev);
         rd_busy = true;
         sc_time offset = sc_core::SC_ZERO_TIME;
-        if (load_requested) {
-            load_requested = false;
-            load_pending_table(offset);
-            lpi_ready = true;
-            lpi_ready_ev.notify(offset);
-            update(offset);
-        } else if (ops_count) {
-            const rd_op op = ops[ops_head];
-            ops_head = (ops_head + 1) % ops.size();
-            --ops_count;
-            if (op.kind == rd_op_kind::inv)
-                invalidate_one(pl_rd, op.intid, offset);
-            else
-                invalidate_all(pl_rd, offset);
-        } else {
-            const std::size_t byte = wb_ring[wb_head];
-            wb_head = (wb_head + 1) % wb_ring.size();
-            --wb_count;
-            wb_queued[byte] = false;
-            write_pending_byte(pl_rd, byte, offset);
+        while (rd_has_work() && offset < tlm::tlm_global_quantum::instance().get()) {
+            if (load_requested) {
+                load_requested = false;
+                load_pending_table(offset);
+                lpi_ready = true;
+                lpi_ready_ev.notify(offset);
+                update(offset);
+            } else if (ops_count) {
+                const rd_op op = ops[ops_head];
+                ops_head = (ops_head + 1) % ops.size();
+                --ops_count;
+                if (op.kind == rd_op_kind::inv)
+                    invalidate_one(pl_rd, op.intid, offset);
+                else
+                    invalidate_all(pl_rd, offset);
+            } else {
+                const std::size_t byte = wb_ring[wb_head];
+                wb_head = (wb_head + 1) % wb_ring.size();
+                --wb_count;
+                wb_queued[byte] = false;
+                write_pending_byte(pl_rd, byte, offset);
+            }
         }
         sc_core::wait(offset);
         rd_busy = false;

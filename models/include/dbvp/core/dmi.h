@@ -27,12 +27,12 @@ public:
                 continue;
             unsigned char* p = d.get_dmi_ptr() + (addr - d.get_start_address());
             if (cmd == tlm::TLM_READ_COMMAND && d.is_read_allowed()) {
-                std::memcpy(data, p, len);
+                copy(data, p, len);
                 offset += d.get_read_latency();
                 return true;
             }
             if (cmd == tlm::TLM_WRITE_COMMAND && d.is_write_allowed()) {
-                std::memcpy(p, data, len);
+                copy(p, data, len);
                 offset += d.get_write_latency();
                 return true;
             }
@@ -61,6 +61,15 @@ public:
     }
 
 private:
+    static void copy(void* to, const void* from, unsigned len) {
+        switch (len) { // table entries: fixed sizes copy inline
+        case 1: std::memcpy(to, from, 1); break;
+        case 2: std::memcpy(to, from, 2); break;
+        case 4: std::memcpy(to, from, 4); break;
+        case 8: std::memcpy(to, from, 8); break;
+        default: std::memcpy(to, from, len); break;
+        }
+    }
     std::array<tlm::tlm_dmi, 4> regions_{};
     unsigned count_ = 0;
 };

@@ -17,7 +17,7 @@ template <class Key, class Value> class lru_cache {
 public:
     explicit lru_cache(std::size_t capacity) : nodes_(capacity) {
         std::size_t slots = 1;
-        while (slots < 2 * capacity)
+        while (slots < 4 * capacity) // load factor <= 1/4: short probe sequences
             slots *= 2;
         index_.assign(capacity ? slots : 0, npos);
         clear();
@@ -102,8 +102,10 @@ private:
     };
 
     std::size_t slot_of(const Key& key) const {
-        std::uint64_t h = static_cast<std::uint64_t>(key) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
+        std::uint64_t h = static_cast<std::uint64_t>(key);
+        h ^= h >> 33; // 64-bit finaliser: every key bit reaches the low (index) bits
+        h *= 0xff51afd7ed558ccdull;
+        h ^= h >> 33;
         return static_cast<std::size_t>(h) & (index_.size() - 1);
     }
     std::uint32_t lookup(const Key& key) const {

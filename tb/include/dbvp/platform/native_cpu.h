@@ -26,7 +26,10 @@
 #include <string>
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <deque>
+#include <memory>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace dbvp::platform {
@@ -80,13 +83,21 @@ private:
         bool edge = false;                 // latched edge not yet taken
         sc_core::sc_time since;            // absolute time the current level/edge became visible
     };
+    static constexpr std::uint32_t no_action = 0xffffffffu;
     struct action {
-        fw::irq_handle handle;
-        unsigned irq;
-        unsigned flags;
+        fw::irq_handle handle = 0;
+        unsigned irq = 0;
+        unsigned flags = 0;
+        std::uint32_t next = no_action; // next handler of the same interrupt, or the next free slot
         fw::irq_handler fn;
         std::string name;
     };
+    /// First handler of `irq` (no_action when none).
+    std::uint32_t first_action(unsigned irq) const {
+        const std::size_t page = irq >> 10;
+        return page < irq_pages_.size() && irq_pages_[page] ? irq_pages_[page][irq & 1023] : no_action;
+    }
+    std::uint32_t& first_action_ref(unsigned irq);
 
     void run();
     bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
@@ -107,8 +118,15 @@ private:
     firmware fw_;
     cpu_interrupt_if* ic_ = nullptr;
     std::vector<line> lines_;
-    std::unordered_map<unsigned, std::vector<action>> actions_; // by interrupt, in the order requested
-    std::unordered_map<fw::irq_handle, unsigned> handle_irq_;    // interrupt of each handle
+    // Handlers: slots in a deque (a handler running keeps its slot while others are added), chained per
+    // interrupt in the order requested; the first slot of each interrupt in 1024-entry pages (two loads, however
+    // many interrupts have handlers). Slots freed while handlers run are reused only afterwards.
+    std::deque<action> actions_;
+    std::vector<std::unique_ptr<std::uint32_t[]>> irq_pages_;
+    std::uint32_t free_action_ = no_action;
+    std::vector<std::uint32_t> freed_in_dispatch_;
+    bool dispatching_ = false;
+    std::unordered_map<fw::irq_handle, std::uint32_t> handle_slot_; // slot of each handle
     fw::irq_handle next_handle_ = 1;
     unsigned npending_ = 0;                  // lines with level or latched edge set
     std::vector<std::uint64_t> pending_;     // bit per line: level or latched edge set (scans skip idle lines)
@@ -116,7 +134,7 @@ private:
     void note_pending(unsigned input, bool was);
     /// Lowest pending line >= from, or lines_.size().
     unsigned next_pending(unsigned from) const;
-    std::vector<fw::irq_handle> snapshot_;   // handlers of the interrupt being dispatched (reused)
+    std::vector<std::pair<std::uint32_t, fw::irq_handle>> snapshot_; // (slot, handle) of the handlers being run
     bool in_irq_ = false;
     bool done_ = false;
     sc_core::sc_event irq_ev_;
