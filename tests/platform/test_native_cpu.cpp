@@ -294,3 +294,248 @@ TEST(NativeCpu, SharedHandlerFreeingItselfDoesNotSkipTheNext) {
     EXPECT_EQ(a, 1);
     EXPECT_EQ(c, 1);
 }
+
+// ---- Waiting in local time (temporal decoupling) ----------------------------------------------------------
+//
+// A line known to become pending within the global quantum (1 us by default) is waited for in local time: the
+// CPU does not yield, and the interrupt is taken at the CPU's local time, ahead of the kernel. A wait that runs
+// out to its deadline returns in step with the kernel.
+
+namespace {
+sc_time ns(std::uint64_t n) { return sc_time(static_cast<double>(n), SC_NS); }
+constexpr std::uint64_t entry_ns = 50; // native_cpu::params::irq_entry cycles at 1 GHz
+constexpr std::uint64_t read_ns = 13;  // one read of the bench RAM: 1 issue + router 2 + RAM 10 cycles at 1 GHz
+} // namespace
+
+TEST(NativeCpu, InterruptDueWithinTheQuantumIsTakenInLocalTimeWithoutYielding) {
+    bench b;
+    std::vector<std::uint64_t> handled;
+    std::vector<sc_time> kernel;
+    std::uint64_t end = 0;
+    sc_time end_kernel;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        ASSERT_TRUE(h.request_irq(11, [&](unsigned) {
+            handled.push_back(h.now_ns());
+            kernel.push_back(sc_core::sc_time_stamp());
+        }, fw::irq_none, "t"));
+        b.src.lines[1].pulse(ns(300)); // a source ahead of the kernel: the edge is at 300 ns
+        h.sleep_ns(2000);
+        end = h.now_ns();
+        end_kernel = sc_core::sc_time_stamp();
+    });
+    sc_core::sc_start(sc_time(10, SC_US));
+    ASSERT_EQ(handled.size(), 1u);
+    EXPECT_EQ(handled[0], 300u + entry_ns);
+    EXPECT_EQ(kernel[0], sc_core::SC_ZERO_TIME) << "waited for in local time: the kernel did not move";
+    EXPECT_EQ(end, 2000u);
+    EXPECT_EQ(end_kernel, ns(2000)) << "the sleep ends in step with the kernel";
+}
+
+TEST(NativeCpu, WaitsThatEndBeforeAnInterruptDueWithinTheQuantumReturnInStepWithTheKernel) {
+    bench b;
+    std::vector<std::uint64_t> handled;
+    std::vector<sc_time> kernel;
+    struct point {
+        std::uint64_t local;
+        sc_time kernel;
+    };
+    std::vector<point> after;
+    bool woke = true;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        ASSERT_TRUE(h.request_irq(11, [&](unsigned) {
+            handled.push_back(h.now_ns());
+            kernel.push_back(sc_core::sc_time_stamp());
+        }, fw::irq_none, "t"));
+        b.src.lines[1].pulse(ns(300));
+        woke = h.wait_for_interrupt(100);
+        after.push_back({h.now_ns(), sc_core::sc_time_stamp()});
+        h.sleep_ns(100);
+        after.push_back({h.now_ns(), sc_core::sc_time_stamp()});
+        h.sleep_ns(500);
+        after.push_back({h.now_ns(), sc_core::sc_time_stamp()});
+    });
+    sc_core::sc_start(sc_time(10, SC_US));
+    EXPECT_FALSE(woke) << "the edge comes after the timeout";
+    ASSERT_EQ(after.size(), 3u);
+    EXPECT_EQ(after[0].local, 100u);
+    EXPECT_EQ(after[0].kernel, ns(100)) << "a wait that ran out is in step with the kernel";
+    EXPECT_EQ(after[1].local, 200u);
+    EXPECT_EQ(after[1].kernel, ns(200));
+    ASSERT_EQ(handled.size(), 1u);
+    EXPECT_EQ(handled[0], 300u + entry_ns);
+    EXPECT_EQ(kernel[0], ns(200)) << "taken in local time, from where the kernel was";
+    EXPECT_EQ(after[2].local, 700u);
+    EXPECT_EQ(after[2].kernel, ns(700));
+}
+
+TEST(NativeCpu, InterruptDueBeyondTheQuantumIsWaitedForInTheKernel) {
+    bench b;
+    std::uint64_t handled = 0;
+    sc_time kernel;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        ASSERT_TRUE(h.request_irq(11, [&](unsigned) {
+            handled = h.now_ns();
+            kernel = sc_core::sc_time_stamp();
+        }, fw::irq_none, "t"));
+        b.src.lines[1].pulse(ns(1500)); // more than the 1 us quantum ahead
+        EXPECT_TRUE(h.wait_for_interrupt(5000));
+    });
+    sc_core::sc_start(sc_time(10, SC_US));
+    EXPECT_EQ(handled, 1500u + entry_ns);
+    EXPECT_EQ(kernel, ns(1500)) << "the CPU yielded until the edge";
+}
+
+TEST(NativeCpu, LineRaisedWhileTheCpuCatchesUpItsLocalTimeIsTakenWhenItLooks) {
+    // Regression: the line rose (another thread, at 100 ns) while the CPU, ahead at 260 ns, synchronised on its
+    // way into the wait; its notification fired before the CPU waited for it, and the CPU slept to the deadline.
+    bench b;
+    b.src.script = {{ns(100), 0, irq_source::step::raise}};
+    std::uint64_t handled = 0, ahead = 0, after = 0;
+    sc_time kernel_ahead, kernel;
+    bool woke = false;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        ASSERT_TRUE(h.request_irq(10, [&](unsigned) {
+            handled = h.now_ns();
+            kernel = sc_core::sc_time_stamp();
+            b.src.lines[0].set(false);
+        }, fw::irq_none, "t"));
+        for (int i = 0; i < 20; ++i)
+            h.read32(0x1000);
+        ahead = h.now_ns();
+        kernel_ahead = sc_core::sc_time_stamp();
+        woke = h.wait_for_interrupt(100000);
+        after = h.now_ns();
+    });
+    sc_core::sc_start(sc_time(200, SC_US));
+    EXPECT_EQ(ahead, 20 * read_ns);
+    EXPECT_EQ(kernel_ahead, sc_core::SC_ZERO_TIME) << "the CPU was ahead of the kernel";
+    EXPECT_TRUE(woke);
+    EXPECT_EQ(handled, 20 * read_ns + entry_ns) << "taken at the CPU's time, not at the deadline";
+    EXPECT_EQ(kernel, ns(20 * read_ns)) << "the CPU synchronised before looking again";
+    EXPECT_EQ(after, handled);
+}
+
+TEST(NativeCpu, EdgesWithOffsetsWhileTheCpuIsAheadAreTakenAtTheirTimes) {
+    bench b;
+    struct taken {
+        unsigned irq;
+        std::uint64_t local;
+        sc_time kernel;
+    };
+    std::vector<taken> seen;
+    bool woke1 = false, woke2 = false;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        for (unsigned irq : {11u, 12u})
+            ASSERT_TRUE(h.request_irq(irq, [&](unsigned n) {
+                seen.push_back({n, h.now_ns(), sc_core::sc_time_stamp()});
+            }, fw::irq_none, "t"));
+        for (int i = 0; i < 20; ++i)
+            h.read32(0x1000); // the CPU is at 260 ns, the kernel at 0
+        b.src.lines[1].pulse(ns(100)); // in the CPU's past
+        b.src.lines[2].pulse(ns(400)); // in the CPU's future, within the quantum
+        woke1 = h.wait_for_interrupt(100000);
+        woke2 = h.wait_for_interrupt(100000);
+    });
+    sc_core::sc_start(sc_time(200, SC_US));
+    EXPECT_TRUE(woke1);
+    EXPECT_TRUE(woke2);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0].irq, 11u);
+    EXPECT_EQ(seen[0].local, 20 * read_ns + entry_ns) << "already pending: taken at once";
+    EXPECT_EQ(seen[0].kernel, sc_core::SC_ZERO_TIME);
+    EXPECT_EQ(seen[1].irq, 12u);
+    EXPECT_EQ(seen[1].local, 400u + entry_ns) << "taken at its time";
+    EXPECT_EQ(seen[1].kernel, sc_core::SC_ZERO_TIME) << "without yielding";
+}
+
+// ---- Handlers per interrupt -------------------------------------------------------------------------------
+
+TEST(NativeCpu, HandlersAreKeptPerInterrupt) {
+    bench b;
+    b.src.script = {{ns(1000), 0, irq_source::step::pulse}, {ns(1000), 1, irq_source::step::pulse},
+                    {ns(1000), 2, irq_source::step::pulse}, {ns(5000), 0, irq_source::step::pulse},
+                    {ns(5000), 1, irq_source::step::pulse}, {ns(5000), 2, irq_source::step::pulse}};
+    int on10 = 0, on11 = 0, shared_a = 0, shared_b = 0;
+    fw::status busy_exclusive, busy_shared_on_exclusive, busy_exclusive_on_shared;
+    bool exclusive_after_free = false;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        auto r10 = h.request_irq(10, [&](unsigned irq) {
+            EXPECT_EQ(irq, 10u);
+            ++on10;
+        }, fw::irq_none, "ten");
+        auto r11 = h.request_irq(11, [&](unsigned irq) {
+            EXPECT_EQ(irq, 11u);
+            ++on11;
+        }, fw::irq_none, "eleven");
+        auto ra = h.request_irq(12, [&](unsigned) { ++shared_a; }, fw::irq_shared, "a");
+        auto rb = h.request_irq(12, [&](unsigned) { ++shared_b; }, fw::irq_shared, "b");
+        ASSERT_TRUE(r10);
+        ASSERT_TRUE(r11);
+        ASSERT_TRUE(ra);
+        ASSERT_TRUE(rb);
+        EXPECT_NE(r10.value(), r11.value());
+        EXPECT_NE(ra.value(), rb.value());
+        busy_exclusive = h.request_irq(11, [](unsigned) {}, fw::irq_none, "x").error();
+        busy_shared_on_exclusive = h.request_irq(11, [](unsigned) {}, fw::irq_shared, "x").error();
+        busy_exclusive_on_shared = h.request_irq(12, [](unsigned) {}, fw::irq_none, "x").error();
+        h.sleep_ns(2000); // every handler runs once
+        h.free_irq(r10.value());
+        h.free_irq(r10.value()); // twice: nothing
+        h.free_irq(ra.value());
+        h.free_irq(12345); // never requested: nothing
+        h.sleep_ns(5000); // 11 and the shared b only
+        h.free_irq(rb.value());
+        auto again = h.request_irq(12, [](unsigned) {}, fw::irq_none, "exclusive now");
+        exclusive_after_free = static_cast<bool>(again);
+    });
+    sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_EQ(on10, 1);
+    EXPECT_EQ(on11, 2) << "freeing 10 left 11 alone";
+    EXPECT_EQ(shared_a, 1);
+    EXPECT_EQ(shared_b, 2) << "freeing a left b";
+    EXPECT_EQ(busy_exclusive.code(), fw::errc::busy);
+    EXPECT_EQ(busy_shared_on_exclusive.code(), fw::errc::busy);
+    EXPECT_EQ(busy_exclusive_on_shared.code(), fw::errc::busy);
+    EXPECT_NE(busy_exclusive.message().find("eleven"), std::string::npos) << busy_exclusive.message();
+    EXPECT_TRUE(exclusive_after_free) << "every handler of 12 freed: it can be requested exclusively";
+    EXPECT_EQ(b.cpu.irqs_taken(), 6u);
+}
+
+TEST(NativeCpu, HandlerFreeingItselfRunsOnceAndTheOthersKeepRunning) {
+    bench b;
+    b.src.script = {{ns(1000), 1, irq_source::step::pulse}, {ns(1000), 2, irq_source::step::pulse},
+                    {ns(4000), 1, irq_source::step::pulse}, {ns(4000), 2, irq_source::step::pulse}};
+    int once = 0, once_after_free = 0, first = 0, second = 0;
+    b.cpu.set_firmware([&](fw::hal& h) {
+        // Alone on 11: freeing itself removes the interrupt's last handler while it runs.
+        auto self = std::make_shared<fw::irq_handle>(0);
+        auto r = h.request_irq(11, [&h, &once, &once_after_free, self](unsigned) {
+            ++once;
+            h.free_irq(*self);
+            ++once_after_free; // its captures live until it returns (use-after-free before: check with valgrind)
+        }, fw::irq_none, "once");
+        ASSERT_TRUE(r);
+        *self = r.value();
+        // Shared on 12: the first frees the second before it runs; the second is not run.
+        auto other = std::make_shared<fw::irq_handle>(0);
+        ASSERT_TRUE(h.request_irq(12, [&h, &first, other](unsigned) {
+            ++first;
+            if (*other) {
+                h.free_irq(*other);
+                *other = 0;
+            }
+        }, fw::irq_shared, "first"));
+        auto r2 = h.request_irq(12, [&second](unsigned) { ++second; }, fw::irq_shared, "second");
+        ASSERT_TRUE(r2);
+        *other = r2.value();
+        h.sleep_ns(10000);
+        // 11 is free again.
+        EXPECT_TRUE(h.request_irq(11, [](unsigned) {}, fw::irq_none, "again"));
+    });
+    sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_EQ(once, 1);
+    EXPECT_EQ(once_after_free, 1);
+    EXPECT_EQ(first, 2);
+    EXPECT_EQ(second, 0) << "freed by the first handler before its turn";
+    EXPECT_EQ(b.cpu.irqs_taken(), 4u) << "the second edge on 11 is taken but has no handler";
+}

@@ -10,7 +10,7 @@ namespace dbvp {
 reg::reg(register_bank& bank, std::string name, std::uint64_t offset, unsigned width_bytes, std::uint64_t reset,
          std::uint64_t writable)
     : name_(std::move(name)), offset_(offset), width_(width_bytes), reset_(reset), writable_(writable),
-      value_(reset) {
+      value_(reset), bank_(&bank) {
     if (width_ != 1 && width_ != 2 && width_ != 4 && width_ != 8)
         throw std::logic_error("register " + name_ + ": width must be 1, 2, 4 or 8 bytes");
     if (offset_ % width_ != 0)
@@ -50,6 +50,7 @@ void reg::write(std::uint64_t data, const access_ctx& ctx, std::uint64_t bytemas
     bytemask &= width_mask();
     data &= width_mask();
     const std::uint64_t old = value_;
+    bank_->changed();
     if (ctx.debug) {
         value_ = (old & ~bytemask) | (data & bytemask);
         return;

@@ -313,16 +313,19 @@ struct gicv3::impl {
         const sc_time now = sc_core::sc_time_stamp(), at = now + offset;
         sc_time later = sc_core::sc_max_time();
         const bool deliverable = best(at, nullptr, &later) != cpu_interrupt_if::spurious;
+        // A fall is never recorded before the rise it undoes (a CPU may look before the rise is visible).
+        const sc_time fall = nirq_at > at ? nirq_at - now : offset;
         if (!deliverable && later == sc_core::sc_max_time()) {
             if (g.irq.level())
-                g.irq.set(false, offset);
+                g.irq.set(false, fall);
             return;
         }
         const sc_time rise = (deliverable ? at : later) + g.cycles(p.deliver_latency);
         if (g.irq.level()) {
-            if (deliverable && nirq_at <= rise)
-                return;
-            g.irq.set(false, offset); // nothing until `later`, or visible too late: rise again
+            if ((deliverable && nirq_at <= rise) || nirq_at == rise)
+                return; // visible early enough, or already rising exactly then
+            // Nothing until `later`, or visible too late: fall (not before the rise it undoes) and rise again.
+            g.irq.set(false, fall);
         }
         nirq_at = rise;
         g.irq.set(true, rise - now);
@@ -1036,9 +1039,10 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
     m.prune_timed();
     const sc_core::sc_time now = sc_core::sc_time_stamp(), at = now + offset;
     if (m.lpi_pending(intid)) {
-        if (at > now) {
-            if (!m.has_timed(intid))
-                m.add_timed(intid, sc_core::SC_ZERO_TIME); // pending from before, and again from `at`
+        if (m.has_timed(intid)) {
+            m.add_timed(intid, at); // pending from its events: one more (at the kernel's time too)
+        } else if (at > now) {
+            m.add_timed(intid, sc_core::SC_ZERO_TIME); // pending from before, and again from `at`
             m.add_timed(intid, at);
         }
         m.update(offset);
@@ -1063,8 +1067,9 @@ void gicv3::clear_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_ti
     if (processor != 0 || !m.lpis_enabled || !m.lpi_in_range(intid) || !m.wait_ready(offset) ||
         !m.lpi_pending(intid))
         return;
-    m.consume_timed(intid, sc_core::sc_max_time());
-    m.set_pend_bit(intid, false);
+    // In time order: the pending state up to the clear goes, a set still to come after it stays.
+    if (!m.consume_timed(intid, sc_core::sc_time_stamp() + offset))
+        m.set_pend_bit(intid, false);
     m.update(offset);
     const impl::lease l = m.payload();
     m.write_pending_byte(l.pl, intid / 8, offset);

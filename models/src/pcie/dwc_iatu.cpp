@@ -132,33 +132,53 @@ dwc_iatu::dwc_iatu(std::string owner, const params& p, bar_mask_fn bar_mask)
             break;
         ib_.push_back(std::make_unique<region>(*this, true, i, at, "IB" + std::to_string(i) + "."));
     }
+    ib_dec_.reserve(ib_.size()); // rebuilding the decoded copy never allocates
 }
 
 dwc_iatu::~dwc_iatu() = default;
 
-int dwc_iatu::inbound(unsigned func, unsigned bar, std::uint64_t bar_base, std::uint64_t bar_mask, std::uint64_t addr,
-                      const sc_core::sc_time& t, std::uint64_t& target) const {
-    const std::uint64_t low = p_.min_region_size - 1;
+const std::vector<dwc_iatu::ib_decoded>& dwc_iatu::inbound_decoded() const {
+    if (ib_dec_generation_ == bank_.generation())
+        return ib_dec_;
+    ib_dec_.clear();
     for (const auto& rp : ib_) {
         const region& r = *rp;
-        if (!r.active(t))
-            continue;
         const std::uint64_t c1 = r.ctrl1.get(), c2 = r.ctrl2.get();
-        if ((c1 & CTRL1_TYPE) != TYPE_MEM)
+        if (!(c2 & CTRL2_ENABLE) || (c1 & CTRL1_TYPE) != TYPE_MEM)
             continue;
-        if ((c2 & CTRL2_FUNC_NUM_MATCH) && r.func() != func)
+        ib_decoded d;
+        d.base = r.base();
+        d.limit = r.limit_address();
+        d.target = r.target();
+        d.enable_at = r.enable_at;
+        d.index = r.index;
+        d.func = r.func();
+        d.bar = static_cast<unsigned>((c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT);
+        d.bar_mode = c2 & CTRL2_BAR_MODE;
+        d.func_match = c2 & CTRL2_FUNC_NUM_MATCH;
+        ib_dec_.push_back(d);
+    }
+    ib_dec_generation_ = bank_.generation();
+    return ib_dec_;
+}
+
+int dwc_iatu::inbound(unsigned func, unsigned bar, std::uint64_t bar_base, std::uint64_t bar_mask, std::uint64_t addr,
+                      const sc_core::sc_time& t, std::uint64_t& target) const {
+    // The hardware compares every region at once; the model walks a compact decoded copy of the enabled ones.
+    const std::uint64_t low = p_.min_region_size - 1;
+    for (const ib_decoded& r : inbound_decoded()) {
+        if (t < r.enable_at || (r.func_match && r.func != func))
             continue;
-        if (c2 & CTRL2_BAR_MODE) {
-            if (((c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT) != bar)
+        if (r.bar_mode) {
+            if (r.bar != bar)
                 continue;
             // The target's low log2(max(BAR size, min region size)) bits are not used in BAR-match mode.
-            target = (r.target() & ~(bar_mask | low)) + (addr - bar_base);
+            target = (r.target & ~(bar_mask | low)) + (addr - bar_base);
             return static_cast<int>(r.index);
         }
-        const std::uint64_t b = r.base();
-        if (addr < b || addr > r.limit_address())
+        if (addr < r.base || addr > r.limit)
             continue;
-        target = r.target() + (addr - b);
+        target = r.target + (addr - r.base);
         return static_cast<int>(r.index);
     }
     return -1;

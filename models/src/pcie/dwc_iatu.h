@@ -83,6 +83,17 @@ public:
 
 private:
     struct region;
+    /// An enabled inbound memory region as inbound() needs it, decoded from its registers.
+    struct ib_decoded {
+        std::uint64_t base = 0, limit = 0, target = 0;
+        sc_core::sc_time enable_at;
+        unsigned index = 0, func = 0, bar = 0;
+        bool bar_mode = false, func_match = false;
+    };
+    /// The enabled inbound memory regions in index order, rebuilt when the register bank changed.
+    const std::vector<ib_decoded>& inbound_decoded() const;
+    mutable std::vector<ib_decoded> ib_dec_;
+    mutable std::uint64_t ib_dec_generation_ = ~0ull;
 
     std::string owner_;
     params p_;

@@ -75,8 +75,8 @@ public:
 
     /// The stored value (model side: no callbacks, no masks).
     std::uint64_t get() const { return value_; }
-    void set(std::uint64_t v) { value_ = v & width_mask(); }
-    void reset() { value_ = reset_; }
+    void set(std::uint64_t v);
+    void reset();
     /// Change which bits are writable (e.g. a BAR mask that depends on a shadow register).
     void set_writable(std::uint64_t mask) { writable_ = mask & width_mask(); }
 
@@ -95,6 +95,7 @@ private:
     std::uint64_t w1c_ = 0;
     std::uint64_t privileged_ = 0;
     std::uint64_t value_;
+    register_bank* bank_;
     read_fn on_read_;
     write_fn on_write_;
 };
@@ -124,8 +125,13 @@ public:
     std::uint64_t size() const { return size_; }
     /// Name used as prefix of warnings (set by the owning model to its hierarchical name).
     void set_owner(std::string owner) { owner_ = std::move(owner); }
+    /// Changes whenever a register's stored value may have changed (bus, debug or model writes, resets): a
+    /// model that keeps a decoded copy of its registers (the iATU's lookup table) rebuilds it when it moved.
+    std::uint64_t generation() const { return generation_; }
+    void changed() { ++generation_; }
 
 private:
+    std::uint64_t generation_ = 0;
     std::string name_;
     std::string owner_;
     std::uint64_t size_;
@@ -133,5 +139,14 @@ private:
     unmapped_policy policy_;
     std::map<std::uint64_t, reg*> regs_;
 };
+
+inline void reg::set(std::uint64_t v) {
+    value_ = v & width_mask();
+    bank_->changed();
+}
+inline void reg::reset() {
+    value_ = reset_;
+    bank_->changed();
+}
 
 } // namespace dbvp
