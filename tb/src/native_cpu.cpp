@@ -325,11 +325,11 @@ void native_cpu::free_irq(fw::irq_handle handle) {
 }
 
 std::uint64_t native_cpu::now_ns() {
-    return static_cast<std::uint64_t>(master_.now() / sc_time(1, sc_core::SC_NS)); // truncated, as the host
+    return master_.now().value() / one_ns().value(); // truncated, as the host
 }
 
 void native_cpu::sleep_ns(std::uint64_t ns) {
-    const sc_time deadline = master_.now() + sc_time(static_cast<double>(std::min<std::uint64_t>(ns, max_wait_ns)), sc_core::SC_NS);
+    const sc_time deadline = master_.now() + times(one_ns(), std::min<std::uint64_t>(ns, max_wait_ns));
     for (;;) {
         service();
         if (!wait_interrupt_until(deadline))
@@ -339,7 +339,7 @@ void native_cpu::sleep_ns(std::uint64_t ns) {
 
 bool native_cpu::wait_for_interrupt(std::uint64_t timeout_ns) {
     const sc_time deadline =
-        master_.now() + sc_time(static_cast<double>(std::min<std::uint64_t>(timeout_ns, max_wait_ns)), sc_core::SC_NS);
+        master_.now() + times(one_ns(), std::min<std::uint64_t>(timeout_ns, max_wait_ns));
     for (;;) {
         if (service())
             return true;

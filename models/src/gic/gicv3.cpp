@@ -137,6 +137,7 @@ struct gicv3::impl {
         sc_time at;
     };
     std::vector<timed_lpi> timed;
+    const sc_time max_time = sc_core::sc_max_time();
     std::vector<std::uint64_t> timed_bits; // bit per INTID with an event in timed (same layout as pend)
     sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
     lru_cache<unsigned, std::uint8_t> cache; // LPI configuration cache: INTID -> configuration byte
@@ -234,7 +235,7 @@ struct gicv3::impl {
     sc_time lpi_since(unsigned intid) const {
         if (!has_timed(intid))
             return sc_core::SC_ZERO_TIME;
-        sc_time t = sc_core::sc_max_time();
+        sc_time t = max_time;
         for (const timed_lpi& e : timed)
             if (e.intid == intid && e.at < t)
                 t = e.at;
@@ -311,11 +312,11 @@ struct gicv3::impl {
     /// (now, or at the time a decoupled ITS made an LPI pending), low when none is or will be.
     void update(const sc_time& offset) {
         const sc_time now = sc_core::sc_time_stamp(), at = now + offset;
-        sc_time later = sc_core::sc_max_time();
+        sc_time later = max_time;
         const bool deliverable = best(at, nullptr, &later) != cpu_interrupt_if::spurious;
         // A fall is never recorded before the rise it undoes (a CPU may look before the rise is visible).
         const sc_time fall = nirq_at > at ? nirq_at - now : offset;
-        if (!deliverable && later == sc_core::sc_max_time()) {
+        if (!deliverable && later == max_time) {
             if (g.irq.level())
                 g.irq.set(false, fall);
             return;

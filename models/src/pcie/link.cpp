@@ -63,7 +63,7 @@ sc_core::sc_time link::serialization(unsigned header, unsigned payload) const {
         den = 16 * std::uint64_t{p_.width} * rate;
     }
     const std::uint64_t ps = (num + den - 1) / den;
-    return sc_core::sc_time(static_cast<double>(ps), sc_core::SC_PS);
+    return times(one_ps(), ps);
 }
 
 unsigned link::header_bytes(const tlm::tlm_generic_payload& p) {

@@ -25,7 +25,7 @@ bool inside(std::uint64_t addr, std::uint64_t len, std::uint64_t base, std::uint
 }
 
 std::uint64_t to_ns(const sc_core::sc_time& t) {
-    return t.value() / sc_core::sc_time(1, sc_core::SC_NS).value();
+    return t.value() / one_ns().value();
 }
 
 /// Absolute deadline sc_time_stamp() + ns, clamped to the largest representable time.
@@ -35,7 +35,7 @@ sc_core::sc_time deadline_after(std::uint64_t ns) {
     const std::uint64_t left_ns = to_ns(max - now);
     if (ns >= left_ns)
         return max;
-    return now + sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS);
+    return now + times(one_ns(), ns);
 }
 
 host::completion from_status(cpl_status s, tlm::tlm_response_status r) {
@@ -117,7 +117,7 @@ public:
 
     std::uint64_t now_ns() override { return to_ns(m_.now()); }
 
-    void sleep_ns(std::uint64_t ns) override { m_.consume(sc_core::sc_time(static_cast<double>(ns), sc_core::SC_NS)); }
+    void sleep_ns(std::uint64_t ns) override { m_.consume(times(one_ns(), ns)); }
 
     bool wait_link_up(std::uint64_t timeout_ns) override {
         m_.sync();

@@ -9,6 +9,25 @@
 
 namespace dbvp {
 
+/// n times `unit`, exactly while the product stays below 2^53 of the kernel's resolution (about 9000 s at 1 ps),
+/// without the library's unit conversion (sc_time(double, unit) and from_value() are calls into SystemC): hot
+/// paths convert cycles, picoseconds and nanoseconds with these.
+inline sc_core::sc_time times(const sc_core::sc_time& unit, std::uint64_t n) {
+    if (unit.value() && n >= (std::uint64_t{1} << 53) / unit.value())
+        return sc_core::sc_time::from_value(unit.value() * n);
+    sc_core::sc_time t = unit;
+    t *= static_cast<double>(n);
+    return t;
+}
+inline const sc_core::sc_time& one_ps() {
+    static const sc_core::sc_time t(1, sc_core::SC_PS);
+    return t;
+}
+inline const sc_core::sc_time& one_ns() {
+    static const sc_core::sc_time t(1, sc_core::SC_NS);
+    return t;
+}
+
 class clocked {
 public:
     explicit clocked(std::uint64_t hz = 1000000000ull) { set_clock_hz(hz); }
@@ -16,9 +35,7 @@ public:
     void set_clock_hz(std::uint64_t hz);
     std::uint64_t clock_hz() const { return hz_; }
     const sc_core::sc_time& clock_period() const { return period_; }
-    sc_core::sc_time cycles(std::uint64_t n) const {
-        return sc_core::sc_time::from_value(period_.value() * n);
-    }
+    sc_core::sc_time cycles(std::uint64_t n) const { return times(period_, n); }
 
 private:
     std::uint64_t hz_ = 0;
