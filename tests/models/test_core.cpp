@@ -1036,3 +1036,13 @@ TEST(CoreLru, CapacityZeroHoldsNothing) {
     EXPECT_EQ(c.size(), 0u);
     EXPECT_FALSE(c.erase(1));
 }
+
+TEST(CoreClocked, TimesIsExactAcrossTheWholeRange) {
+    const sc_time unit = ps(3000); // 333.33 MHz
+    for (std::uint64_t n : {0ull, 1ull, 7ull, 1000003ull, (1ull << 40) + 1, (1ull << 53) / 3000 - 1,
+                            (1ull << 53) / 3000, (1ull << 53) / 3000 + 12345, 1ull << 52})
+        EXPECT_EQ(dbvp::times(unit, n).value(), 3000 * n) << n;
+    EXPECT_EQ(dbvp::times(dbvp::one_ns(), 17), ns(17));
+    EXPECT_EQ(dbvp::times(dbvp::one_ps(), 123456789), ps(123456789));
+    EXPECT_EQ(dbvp::one_ns().value(), 1000u);
+}
