@@ -9,6 +9,7 @@ packages=(
   libfdt-dev device-tree-compiler
   nlohmann-json3-dev libcli11-dev
   chromium  # headless, for tests/platform/test_html.cpp (it renders the --html pages)
+  clang libclang-rt-14-dev  # libFuzzer targets (tests/fuzz, scripts/fuzz.sh)
 )
 
 missing=()

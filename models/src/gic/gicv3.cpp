@@ -336,22 +336,7 @@ struct gicv3::impl {
     dmi_cache dmi; // configuration and pending tables in RAM: served directly once granted
     bool mem_access(tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
                     unsigned len, sc_time& offset) {
-        pl.set_command(cmd);
-        pl.set_address(addr);
-        pl.set_data_ptr(static_cast<unsigned char*>(data));
-        pl.set_data_length(len);
-        pl.set_streaming_width(len);
-        pl.set_byte_enable_ptr(nullptr);
-        pl.set_byte_enable_length(0);
-        pl.set_dmi_allowed(false);
-        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        if (dmi.access(cmd, addr, data, len, offset)) {
-            pl.set_response_status(tlm::TLM_OK_RESPONSE);
-            return true;
-        }
-        g.mem->b_transport(pl, offset);
-        dmi.request(g.mem, pl);
-        return pl.is_response_ok();
+        return dmi.access(g.mem, pl, cmd, addr, data, len, offset);
     }
     /// Configuration byte of LPI intid: from the cache, or read from the configuration table.
     bool lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::uint8_t& c, sc_time& offset);

@@ -237,22 +237,7 @@ struct gicv3_its::impl {
     dmi_cache dmi; // tables and command queue in RAM: served directly once granted
     bool mem_access(tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
                     unsigned len, sc_time& offset) {
-        pl.set_command(cmd);
-        pl.set_address(addr);
-        pl.set_data_ptr(static_cast<unsigned char*>(data));
-        pl.set_data_length(len);
-        pl.set_streaming_width(len);
-        pl.set_byte_enable_ptr(nullptr);
-        pl.set_byte_enable_length(0);
-        pl.set_dmi_allowed(false);
-        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        if (dmi.access(cmd, addr, data, len, offset)) {
-            pl.set_response_status(tlm::TLM_OK_RESPONSE);
-            return true;
-        }
-        its.mem->b_transport(pl, offset);
-        dmi.request(its.mem, pl);
-        return pl.is_response_ok();
+        return dmi.access(its.mem, pl, cmd, addr, data, len, offset);
     }
     bool read_le(tlm::tlm_generic_payload& pl, std::uint64_t addr, unsigned len, std::uint64_t& v, sc_time& offset) {
         std::uint8_t b[8] = {};

@@ -1,6 +1,7 @@
 // dbvp — Arm SMMUv3 (subset). See smmuv3.h and docs/models/smmuv3.md.
 #include "dbvp/smmu/smmuv3.h"
 
+#include "dbvp/core/dmi.h"
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
@@ -207,19 +208,10 @@ struct smmuv3::impl {
         p.set_address(orig);
         p.set_dmi_allowed(false);
     }
+    dmi_cache dmi; // tables and queues in RAM: served directly once granted (same data and latency)
     bool bus(tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, unsigned char* buf, unsigned len,
              sc_time& t) {
-        pl.set_command(cmd);
-        pl.set_address(addr);
-        pl.set_data_ptr(buf);
-        pl.set_data_length(len);
-        pl.set_streaming_width(len);
-        pl.set_byte_enable_ptr(nullptr);
-        pl.set_byte_enable_length(0);
-        pl.set_dmi_allowed(false);
-        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-        s.walker->b_transport(pl, t);
-        return pl.is_response_ok();
+        return dmi.access(s.walker, pl, cmd, addr, buf, len, t);
     }
 
     // Caches.
@@ -1073,6 +1065,7 @@ smmuv3::smmuv3(sc_core::sc_module_name name, const params& p)
     regs.register_b_transport(this, &smmuv3::b_transport_cb<port::regs>);
     in.register_b_transport(this, &smmuv3::b_transport_cb<port::in>);
     regs.register_transport_dbg(this, &smmuv3::transport_dbg_cb<port::regs>);
+    walker.register_invalidate_direct_mem_ptr(this, &smmuv3::invalidate_dmi_cb);
     in.register_transport_dbg(this, &smmuv3::transport_dbg_cb<port::in>);
     SC_HAS_PROCESS(smmuv3);
     SC_THREAD(walker_thread);
@@ -1080,6 +1073,8 @@ smmuv3::smmuv3(sc_core::sc_module_name name, const params& p)
 }
 
 smmuv3::~smmuv3() = default;
+
+void smmuv3::invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end) { m_->dmi.invalidate(start, end); }
 
 template <smmuv3::port P>
 void smmuv3::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {

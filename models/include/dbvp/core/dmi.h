@@ -60,6 +60,29 @@ public:
         count_ = kept;
     }
 
+    /// A plain read or write of `len` bytes by an engine (its tables, queues): from a granted region, else
+    /// b_transport of `pl` (prepared here) on `socket`, asking for the region afterwards. True when it succeeded.
+    template <class Socket>
+    bool access(Socket& socket, tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
+                unsigned len, sc_core::sc_time& offset) {
+        pl.set_command(cmd);
+        pl.set_address(addr);
+        pl.set_data_ptr(static_cast<unsigned char*>(data));
+        pl.set_data_length(len);
+        pl.set_streaming_width(len);
+        pl.set_byte_enable_ptr(nullptr);
+        pl.set_byte_enable_length(0);
+        pl.set_dmi_allowed(false);
+        if (access(cmd, addr, data, len, offset)) {
+            pl.set_response_status(tlm::TLM_OK_RESPONSE);
+            return true;
+        }
+        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        socket->b_transport(pl, offset);
+        request(socket, pl);
+        return pl.is_response_ok();
+    }
+
 private:
     static void copy(void* to, const void* from, unsigned len) {
         switch (len) { // table entries: fixed sizes copy inline

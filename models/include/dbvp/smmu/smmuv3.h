@@ -83,6 +83,7 @@ public:
     const counters& stats() const { return stats_; }
 
 private:
+    void invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end);
     // Socket callbacks (simple_target_socket<smmuv3> needs smmuv3 members) and engine threads; they forward to
     // impl.
     enum class port { regs, in };
