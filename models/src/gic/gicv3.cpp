@@ -264,20 +264,37 @@ struct gicv3::impl {
         return left;
     }
     void prune_timed() {
+        if (timed.empty())
+            return;
+        // Events the kernel has passed only say "pending from before" (time zero); an INTID left with nothing
+        // else needs no entry at all (its pending bit says the same), otherwise one such marker is enough. So the
+        // list holds only what lies ahead of the kernel, however often an LPI nobody takes is rung.
         const sc_time now = sc_core::sc_time_stamp();
+        for (timed_lpi& e : timed)
+            if (e.at <= now)
+                e.at = sc_core::SC_ZERO_TIME;
+        std::sort(timed.begin(), timed.end(), [](const timed_lpi& a, const timed_lpi& b) {
+            return a.intid != b.intid ? a.intid < b.intid : a.at < b.at;
+        });
+        std::size_t out = 0;
         for (std::size_t i = 0; i < timed.size();) {
-            const unsigned id = timed[i].intid;
-            bool lone = timed[i].at <= now;
-            for (std::size_t j = 0; lone && j < timed.size(); ++j)
-                lone = j == i || timed[j].intid != id;
-            if (lone) {
-                timed_bits[id / 64] &= ~(1ull << (id % 64));
-                timed[i] = timed.back();
-                timed.pop_back();
+            std::size_t k = i;
+            while (k < timed.size() && timed[k].intid == timed[i].intid)
+                ++k;
+            std::size_t first_future = i;
+            while (first_future < k && timed[first_future].at == sc_core::SC_ZERO_TIME)
+                ++first_future;
+            if (first_future == k) {
+                timed_bits[timed[i].intid / 64] &= ~(1ull << (timed[i].intid % 64)); // nothing ahead
             } else {
-                ++i;
+                if (first_future > i)
+                    timed[out++] = timed[i]; // one "pending from before" marker
+                for (std::size_t m = first_future; m < k; ++m)
+                    timed[out++] = timed[m];
             }
+            i = k;
         }
+        timed.resize(out);
     }
     /// Calls fn(intid) for every pending LPI, in ascending INTID order.
     template <class Fn> void for_each_pending_lpi(Fn&& fn) const {
@@ -828,7 +845,7 @@ void gicv3::impl::rd_thread() {
             sc_core::wait(rd_ev);
         rd_busy = true;
         sc_time offset = sc_core::SC_ZERO_TIME;
-        while (rd_has_work() && offset < tlm::tlm_global_quantum::instance().get()) {
+        do { // at least one item per activation (a zero quantum still makes progress)
             if (load_requested) {
                 load_requested = false;
                 load_pending_table(offset);
@@ -850,7 +867,7 @@ void gicv3::impl::rd_thread() {
                 wb_queued[byte] = false;
                 write_pending_byte(pl_rd, byte, offset);
             }
-        }
+        } while (rd_has_work() && offset < tlm::tlm_global_quantum::instance().get());
         sc_core::wait(offset);
         rd_busy = false;
     }
