@@ -50,6 +50,10 @@ device_tree::device_tree(std::string file, std::vector<char> blob) : file_(std::
     const std::size_t total = fdt_totalsize(blob_.data());
     if (total > blob_.size())
         throw config_error(file_, "", "", "truncated device tree blob");
+    // The whole blob (reservation map, structure, strings) before libfdt rearranges it: a malformed one would
+    // otherwise reach fdt_open_into() (found by fuzz_devicetree: a negative memmove in libfdt 1.6.1).
+    if (fdt_check_full(blob_.data(), total) != 0)
+        throw config_error(file_, "", "", "malformed device tree blob");
     // Room for overrides.
     std::vector<char> roomy(total + 64 * 1024);
     if (fdt_open_into(blob_.data(), roomy.data(), static_cast<int>(roomy.size())) != 0)

@@ -204,7 +204,10 @@ bool dwc_iatu::inbound_targets(std::uint64_t lo, std::uint64_t hi, const sc_core
                 continue;
             last = first + (r.limit_address() - r.base());
         }
-        if (first <= hi && lo <= last)
+        // A target range running past 2^64 - 1 wraps (as the translation does): it then covers [first, max] and
+        // [0, last] (found by fuzz_iatu).
+        const bool wraps = last < first;
+        if (wraps ? (first <= hi || lo <= last) : (first <= hi && lo <= last))
             return true;
     }
     return false;
