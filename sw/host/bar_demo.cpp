@@ -4,6 +4,7 @@
 #include "dbvp/util/crc32.h"
 
 #include <algorithm>
+#include <cstdarg>
 #include <cstdio>
 #include <vector>
 
@@ -14,9 +15,13 @@ namespace {
 class reporter {
 public:
     reporter(host::hal& h, host_report& r) : h_(h), r_(r) {}
-    template <class... A> void operator()(const char* fmt, A... args) {
+    // (printf-style, checked by the compiler: member functions count `this` as argument 1.)
+    __attribute__((format(printf, 2, 3))) void operator()(const char* fmt, ...) {
         char text[240];
-        std::snprintf(text, sizeof text, fmt, args...);
+        std::va_list args;
+        va_start(args, fmt);
+        std::vsnprintf(text, sizeof text, fmt, args);
+        va_end(args);
         char line[280];
         std::snprintf(line, sizeof line, "[%12.3f us] %s", static_cast<double>(h_.now_ns()) / 1000.0, text);
         r_.log.emplace_back(line);

@@ -87,20 +87,6 @@ inline bool verbose() {
     return v;
 }
 
-/// A finding already reported (tests/fuzz/README.md, "Known findings"): true (tolerate it, noted once per
-/// process) unless DBVP_FUZZ_STRICT=1 is set; then false and the target goes on to fail as it would without the
-/// tolerance. `what` describes the finding.
-inline bool known_issue(const char* id, const std::string& what) {
-    const char* strict = std::getenv("DBVP_FUZZ_STRICT");
-    if (strict && *strict && std::strcmp(strict, "0") != 0)
-        return false;
-    static std::set<std::string> noted;
-    if (noted.insert(id).second)
-        std::fprintf(stderr, "dbvp-fuzz: tolerating known issue %s (tests/fuzz/README.md; DBVP_FUZZ_STRICT=1 fails on it): %s\n",
-                     id, what.c_str());
-    return true;
-}
-
 #ifndef DBVP_FUZZ_NO_SYSTEMC
 inline void report_handler(const sc_core::sc_report& r, const sc_core::sc_actions&) {
     const sc_core::sc_severity sev = r.get_severity();

@@ -203,14 +203,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         write_file(g_dts, data, size);
         opt.platform = g_dts;
     } else {
-        // Known finding (README): libfdt 1.6.1's fdt_open_into() (device_tree's constructor) runs a memmove with a
-        // negative size on a blob whose memory reservation map is not terminated before the structure block;
-        // fdt_check_header() accepts such a blob, fdt_check_full() / fdt_num_mem_rsv() do not.
-        if (size >= sizeof(fdt_header) && fdt_check_header(data) == 0 && fdt_totalsize(data) <= size &&
-            fdt_num_mem_rsv(data) < 0 &&
-            dbvp::fuzz::known_issue("dt-rsvmap-open-into",
-                                    "fdt_open_into() on a blob with an unterminated reservation map"))
-            return 0;
         write_file(g_dtb, data, size);
         opt.platform = g_dtb;
         // Overrides after the blob: fdt_totalsize (header word 1) bytes are the blob.

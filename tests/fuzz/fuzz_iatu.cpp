@@ -349,10 +349,7 @@ struct harness {
         // What was just translated into must be reported as a target of the inbound regions.
         const bool approximation = (r.c2 & dwc_iatu::CTRL2_BAR_MODE) && !(r.c2 & dwc_iatu::CTRL2_FUNC_NUM_MATCH) &&
                                    bar_mask(0, bar) != mask;
-        const bool wraps = !(r.c2 & dwc_iatu::CTRL2_BAR_MODE) && r.target() + (r.limit() - r.base()) < r.target();
-        if (!approximation && !atu->inbound_targets(t_model, t_model, now) &&
-            !(wraps && dbvp::fuzz::known_issue("iatu-targets-wrap",
-                                               "inbound_targets() misses a region whose target range passes 2^64 - 1")))
+        if (!approximation && !atu->inbound_targets(t_model, t_model, now))
             fail("inbound region %d (%s) translates 0x%llx (function %u, BAR%u at 0x%llx mask 0x%llx) to 0x%llx, but "
                  "inbound_targets(0x%llx, 0x%llx) is false; %s",
                  got, describe(r).c_str(), static_cast<ull>(addr), func, bar, static_cast<ull>(bar_base),
@@ -373,9 +370,7 @@ struct harness {
         bool wrapped = false;
         const bool want = ref_targets(lo, hi, wrapped);
         const bool got = atu->inbound_targets(lo, hi, now);
-        if (got != want &&
-            !(wrapped && dbvp::fuzz::known_issue("iatu-targets-wrap",
-                                                 "inbound_targets() misses a region whose target range passes 2^64 - 1")))
+        if (got != want)
             fail("inbound_targets(0x%llx, 0x%llx) = %d, reference %d%s", static_cast<ull>(lo), static_cast<ull>(hi),
                  got, want, wrapped ? " (a region's target range passes 2^64 - 1)" : "");
     }

@@ -135,7 +135,7 @@ struct gic_bench {
 
     /// Run `body` as the CPU's firmware; the simulation stops when it returns.
     void run(std::function<void(fw::hal&)> body) {
-        cpu.set_firmware([this, body](fw::hal& h) {
+        cpu.set_firmware([body](fw::hal& h) {
             body(h);
             sc_core::sc_stop();
         });
