@@ -9,7 +9,6 @@
 namespace dbvp::fw::vntb {
 
 namespace {
-constexpr std::size_t MAX_EVENT_LOG = 65536;     // events() keeps at most this many records
 constexpr std::uint64_t MAX_KICK_DELTA = 1u << 16; // a ring counter jumping further is not trusted
 
 std::uint64_t pow2_at_least(std::uint64_t v) { return v <= 1 ? 1 : std::uint64_t{1} << fls64(v - 1); }
@@ -44,6 +43,8 @@ status epf::bind() {
         return {errc::invalid_argument, "vntb: spad_count " + std::to_string(p_.spad_count) + " (1..1024)"};
     dwc_ep_driver& c = ep_.controller();
     hal& h = ep_.hw();
+    if (log_.size() != MAX_EVENT_LOG)
+        log_.assign(MAX_EVENT_LOG, event{}); // once: delivering an event allocates nothing
 
     // Configuration BAR: control block, extension, then self and peer scratchpads.
     ctrl_size_ = pow2_at_least(std::max<std::uint64_t>(128, SPAD_OFFSET + 2ull * p_.spad_count * 4));
@@ -255,13 +256,28 @@ void epf::deliver(unsigned index, event::source from, std::uint64_t count) {
     (from == event::own            ? stats_.distinct
      : from == event::kick_counter ? stats_.kick_exact
                                    : stats_.kick_unresolved)[index] += count;
-    const std::uint64_t now = ep_.hw().now_ns();
+    const event ev{index, ep_.hw().now_ns(), from};
     for (std::uint64_t k = 0; k < count; ++k) {
-        if (events_.size() < MAX_EVENT_LOG)
-            events_.push_back({index, now, from});
+        if (!log_.empty()) {
+            if (logged_ >= log_.size())
+                ++stats_.events_overwritten;
+            log_[log_next_] = ev;
+            log_next_ = (log_next_ + 1) % log_.size();
+            ++logged_;
+        }
+        if (on_event_)
+            on_event_(ev);
         if (on_db_)
             on_db_(index);
     }
+}
+
+std::vector<event> epf::events() const {
+    if (logged_ <= log_.size())
+        return {log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(logged_)};
+    std::vector<event> out(log_.begin() + static_cast<std::ptrdiff_t>(log_next_), log_.end());
+    out.insert(out.end(), log_.begin(), log_.begin() + static_cast<std::ptrdiff_t>(log_next_));
+    return out;
 }
 
 void epf::on_irq(unsigned group) {

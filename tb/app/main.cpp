@@ -19,6 +19,7 @@
 #include "dbvp/platform/scenario.h"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -112,13 +113,35 @@ void print_summary(const platform::scenario_result& r, bool logs) {
     std::printf("result: %s (simulated %.3f us)\n", r.ok ? "ok" : "FAILED", r.simulated_us);
 }
 
+/// BB:DD.F in hex (bus and device 1 or 2 digits, function 1), nothing before or after. (sscanf's %x would take
+/// "0x" as a number: "00:01.0x" was a BDF.)
 bool parse_bdf(const std::string& s, std::uint16_t& out) {
+    std::size_t i = 0;
+    auto field = [&](std::size_t max_digits, unsigned& v) {
+        std::size_t n = 0;
+        v = 0;
+        for (; i < s.size() && n < max_digits && std::isxdigit(static_cast<unsigned char>(s[i])); ++i, ++n)
+            v = v * 16 + static_cast<unsigned>(std::isdigit(static_cast<unsigned char>(s[i]))
+                                                   ? s[i] - '0'
+                                                   : std::tolower(static_cast<unsigned char>(s[i])) - 'a' + 10);
+        return n > 0;
+    };
+    auto sep = [&](char c) { return i < s.size() && s[i++] == c; };
     unsigned b = 0, d = 0, f = 0;
-    char tail = 0;
-    if (std::sscanf(s.c_str(), "%x:%x.%x%c", &b, &d, &f, &tail) != 3 || b > 255 || d > 31 || f > 7)
+    if (!field(2, b) || !sep(':') || !field(2, d) || !sep('.') || !field(1, f) || i != s.size() || d > 31 || f > 7)
         return false;
     out = make_bdf(b, d, f);
     return true;
+}
+
+/// A whole decimal or 0x-hex number of 64 bits (no sign, nothing after it).
+bool parse_u64(const std::string& s, unsigned long long& v) {
+    if (s.empty() || !std::isdigit(static_cast<unsigned char>(s[0])))
+        return false;
+    char* end = nullptr;
+    errno = 0;
+    v = std::strtoull(s.c_str(), &end, 0);
+    return errno == 0 && end && *end == '\0';
 }
 
 /// One swept property: its path and the values it takes.
@@ -149,24 +172,34 @@ bool parse_axis(const std::string& spec, axis& out, std::string& error) {
             start = comma + 1;
         }
     } else {
-        char* end = nullptr;
-        const unsigned long long lo = std::strtoull(v.c_str(), &end, 0);
+        const std::string syntax = "--vary " + spec + ": a range is lo..hi, lo..hi:+step or lo..hi:*factor";
         const std::string rest = v.substr(dots + 2);
-        const unsigned long long hi = std::strtoull(rest.c_str(), &end, 0);
-        char op = '+';
-        unsigned long long step = 1;
-        if (*end == ':') {
-            op = end[1];
-            step = std::strtoull(end + 2, nullptr, 0);
-        }
-        if ((op != '+' && op != '*') || step == 0 || (op == '*' && step < 2) || hi < lo) {
-            error = "--vary " + spec + ": a range is lo..hi, lo..hi:+step or lo..hi:*factor";
+        const auto colon = rest.find(':');
+        const char op = colon == std::string::npos ? '+' : colon + 1 < rest.size() ? rest[colon + 1] : '\0';
+        if (op != '+' && op != '*') {
+            error = syntax;
             return false;
         }
-        for (unsigned long long x = lo; x <= hi && out.values.size() < 10000; x = op == '+' ? x + step : x * step) {
+        const std::string lo_text = v.substr(0, dots), hi_text = rest.substr(0, colon);
+        const std::string step_text = colon == std::string::npos ? "1" : rest.substr(colon + 2);
+        unsigned long long lo = 0, hi = 0, step = 0;
+        for (const auto& [text, value] :
+             {std::pair<std::string, unsigned long long*>{lo_text, &lo}, {hi_text, &hi}, {step_text, &step}})
+            if (!parse_u64(text, *value)) {
+                error = syntax + " of numbers (decimal or 0x hex); \"" + text + "\" is not one";
+                return false;
+            }
+        if (step == 0 || (op == '*' && (step < 2 || lo == 0)) || hi < lo) {
+            error = syntax;
+            return false;
+        }
+        for (unsigned long long x = lo; out.values.size() < 10000;) {
             char b[32];
             std::snprintf(b, sizeof b, "0x%llx", x);
             out.values.push_back(b);
+            if (op == '+' ? hi - x < step : x > hi / step) // the next value is past hi (without wrapping)
+                break;
+            x = op == '+' ? x + step : x * step;
         }
     }
     if (out.values.empty()) {
@@ -253,6 +286,13 @@ int sc_main(int argc, char* argv[]) {
     bool json = false, logs = false;
     std::string html_file;
     const char* html_help = "also write the results as one self-contained HTML page (tables, histograms, heat maps)";
+    // --seed: checked as text before CLI11 converts it (which wraps "-1" to 2^64 - 1 and takes 2^64).
+    const CLI::Validator seed_check(
+        [](std::string& v) -> std::string {
+            unsigned long long x = 0;
+            return parse_u64(v, x) ? std::string() : v + " is not a number from 0 to 18446744073709551615";
+        },
+        "0..2^64-1");
 
     auto* run_cmd = app.add_subcommand("run", "one doorbell scenario: boot, run the function and its host, ring");
     std::string function = "test", backend = "auto", root_port;
@@ -268,8 +308,8 @@ int sc_main(int argc, char* argv[]) {
         ->check(CLI::Range(1u, 128u))
         ->capture_default_str();
     run_cmd->add_option("--rings,-r", rings, "host writes in total")->check(CLI::Range(1u, 10000u))->capture_default_str();
-    run_cmd->add_option("--root-port", root_port, "the host's root port BDF, BB:DD.F (hex)");
-    run_cmd->add_option("--seed", seed, "seed of the ring order and values")->capture_default_str();
+    auto* root_port_opt = run_cmd->add_option("--root-port", root_port, "the host's root port BDF, BB:DD.F (hex)");
+    run_cmd->add_option("--seed", seed, "seed of the ring order and values")->check(seed_check)->capture_default_str();
     run_cmd->add_option("--set", overrides, "override a property: node/path/property=value (repeatable)");
     run_cmd->add_flag("--json", json, "print the result as JSON (docs/json.md)");
     run_cmd->add_flag("--log", logs, "print the firmware log too");
@@ -303,7 +343,7 @@ int sc_main(int argc, char* argv[]) {
     bool quiet = false;
     demo_cmd->add_option("--platform,-p", platform_name, "preset name or .dts/.dtb file")->capture_default_str();
     demo_cmd->add_option("--set", overrides, "override a property: node/path/property=value (repeatable)");
-    demo_cmd->add_option("--seed", seed, "seed of the data pattern")->capture_default_str();
+    demo_cmd->add_option("--seed", seed, "seed of the data pattern")->check(seed_check)->capture_default_str();
     demo_cmd->add_option("--bytes", bytes, "bytes moved through BAR0 (multiple of 4, at most 65280)")
         ->check(CLI::Range(4u, 65280u))
         ->capture_default_str();
@@ -311,6 +351,20 @@ int sc_main(int argc, char* argv[]) {
 
     auto* list_cmd = app.add_subcommand("list", "list the platform presets and their properties");
 
+    // A first word that is no option and no subcommand: say which (CLI11 would only say one is required).
+    if (argc > 1 && argv[1][0] != '-') {
+        std::string known;
+        bool found = false;
+        for (const auto* sub : app.get_subcommands({})) {
+            found = found || sub->get_name() == argv[1];
+            known += (known.empty() ? "" : ", ") + sub->get_name();
+        }
+        if (!found) {
+            std::fprintf(stderr, "dbvp: unknown subcommand \"%s\" (the subcommands: %s; see dbvp --help)\n", argv[1],
+                         known.c_str());
+            return 2;
+        }
+    }
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -342,10 +396,11 @@ int sc_main(int argc, char* argv[]) {
             s.doorbells = doorbells;
             s.rings = rings;
             s.seed = seed;
-            if (!root_port.empty()) {
+            if (root_port_opt->count() > 0) { // given, even if empty
                 std::uint16_t bdf = 0;
                 if (!parse_bdf(root_port, bdf)) {
-                    std::fprintf(stderr, "dbvp: --root-port %s is not a BDF like 00:01.0\n", root_port.c_str());
+                    std::fprintf(stderr, "dbvp: --root-port %s is not a BDF like 00:01.0\n",
+                                 root_port.empty() ? "\"\"" : root_port.c_str());
                     return 2;
                 }
                 s.root_port = bdf;
@@ -397,6 +452,36 @@ int sc_main(int argc, char* argv[]) {
                 axes.push_back(a);
             }
             platform::resolve_platform(platform_name);
+            // Every point's description (the platform, --set, the point's --vary values) is checked before any
+            // point runs: a value the description rejects is a user mistake (exit 2), not a failed row.
+            {
+                std::vector<std::size_t> at(axes.size(), 0);
+                for (bool more = true; more;) {
+                    platform::scenario sc;
+                    sc.platform = platform_name;
+                    sc.overrides = overrides;
+                    for (std::size_t i = 0; i < axes.size(); ++i)
+                        sc.overrides.push_back(axes[i].property + "=" + axes[i].values[at[i]]);
+                    try {
+                        platform::check_isolated(sc);
+                    } catch (const platform::config_error&) {
+                        std::string point;
+                        for (std::size_t i = 0; i < axes.size(); ++i)
+                            point += (i ? ", " : "") + axes[i].property + "=" + axes[i].values[at[i]];
+                        std::fprintf(stderr, "dbvp sweep: the description is rejected at the point %s:\n",
+                                     point.c_str());
+                        throw;
+                    }
+                    more = false;
+                    for (std::size_t i = axes.size(); i-- > 0;) {
+                        if (++at[i] < axes[i].values.size()) {
+                            more = true;
+                            break;
+                        }
+                        at[i] = 0;
+                    }
+                }
+            }
             std::ofstream html;
             if (!html_file.empty() && !open_html(html_file, html))
                 return 2;
@@ -489,6 +574,14 @@ int sc_main(int argc, char* argv[]) {
         }
         if (*matrix_cmd) {
             const char* functions[] = {"test", "vntb", "nvme"};
+            // --set applies to every preset: each description is checked with it before anything runs (a property
+            // a preset rejects, or a node it does not have, is a user mistake: exit 2, not a column of failed rows).
+            for (const auto& preset : platform::list_presets()) {
+                platform::scenario s;
+                s.platform = preset;
+                s.overrides = overrides;
+                platform::check_isolated(s);
+            }
             std::ofstream html;
             if (!html_file.empty() && !open_html(html_file, html))
                 return 2;

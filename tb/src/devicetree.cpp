@@ -2,6 +2,7 @@
 
 #include "dbvp/util/format.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -34,13 +35,45 @@ const std::set<std::string>& standard_properties() {
                                          "model",      "device_type",  "interrupt-parent", "dbvp,description"};
     return s;
 }
+
+/// One word of an override's value, as a number.
+struct override_number {
+    enum kind { number, negative, too_wide, not_a_number } k = not_a_number;
+    std::uint64_t value = 0;
+};
+
+override_number parse_override_number(const std::string& tok) {
+    override_number n;
+    if (tok.empty() || tok[0] == '-' || tok[0] == '+') {
+        if (tok.size() > 1 && tok[0] == '-' && parse_override_number(tok.substr(1)).k != override_number::not_a_number)
+            n.k = override_number::negative;
+        return n;
+    }
+    char* end = nullptr;
+    errno = 0;
+    n.value = std::strtoull(tok.c_str(), &end, 0);
+    if (!end || *end || !std::isdigit(static_cast<unsigned char>(tok[0])))
+        n.k = override_number::not_a_number;
+    else
+        n.k = errno == ERANGE ? override_number::too_wide : override_number::number;
+    return n;
+}
+
+std::vector<std::string> words(const std::string& s) {
+    std::istringstream ss(s);
+    std::vector<std::string> out;
+    std::string w;
+    while (ss >> w)
+        out.push_back(w);
+    return out;
+}
 } // namespace
 
 config_error::config_error(const std::string& file, const std::string& node, const std::string& property,
                            const std::string& problem)
     : std::runtime_error(file + ": node " + (node.empty() ? "/" : node) +
                          (property.empty() ? "" : ": property " + property) + ": " + problem),
-      file_(file), node_(node), property_(property) {}
+      file_(file), node_(node), property_(property), problem_(problem) {}
 
 // ---- device_tree ----------------------------------------------------------------------------------------------
 
@@ -134,25 +167,28 @@ void device_tree::set_property(const std::string& assignment) {
         throw config_error(file_, node, prop, "override names a node that does not exist");
     if (prop.empty())
         throw config_error(file_, node, prop, "override has no property name");
-    // Numbers -> cells; anything else -> string.
-    std::istringstream ss(value);
+    // Numbers -> cells; nothing -> an empty property (a flag); anything else -> string. The text is kept for the
+    // readers' checks (dt_node::check_numeric_override).
     std::vector<fdt32_t> cells;
-    std::string tok;
-    bool numeric = !value.empty();
-    while (numeric && ss >> tok) {
-        char* end = nullptr;
-        errno = 0;
-        const unsigned long long v = std::strtoull(tok.c_str(), &end, 0);
-        if (errno || !end || *end) {
+    const auto toks = words(value);
+    bool numeric = !toks.empty();
+    for (const auto& tok : toks) {
+        const override_number n = parse_override_number(tok);
+        if (n.k != override_number::number) {
             numeric = false;
             break;
         }
-        if (v > 0xffffffffull)
-            cells.push_back(cpu_to_fdt32(static_cast<std::uint32_t>(v >> 32)));
-        cells.push_back(cpu_to_fdt32(static_cast<std::uint32_t>(v)));
+        if (n.value > 0xffffffffull)
+            cells.push_back(cpu_to_fdt32(static_cast<std::uint32_t>(n.value >> 32)));
+        cells.push_back(cpu_to_fdt32(static_cast<std::uint32_t>(n.value)));
     }
+    char canonical[512];
+    overrides_[{fdt_get_path(blob_.data(), off, canonical, sizeof canonical) < 0 ? node : std::string(canonical),
+                prop}] = value;
     int rc;
-    if (numeric && !cells.empty()) {
+    if (value.empty()) {
+        rc = fdt_setprop(blob_.data(), off, prop.c_str(), nullptr, 0);
+    } else if (numeric && !cells.empty()) {
         rc = fdt_setprop(blob_.data(), off, prop.c_str(), cells.data(), static_cast<int>(cells.size() * 4));
     } else {
         std::string s = value;
@@ -162,6 +198,11 @@ void device_tree::set_property(const std::string& assignment) {
     }
     if (rc != 0)
         throw config_error(file_, node, prop, std::string("cannot apply override: ") + fdt_strerror(rc));
+}
+
+const std::string* device_tree::override_text(const std::string& node_path, const std::string& prop) const {
+    const auto it = overrides_.find({node_path, prop});
+    return it == overrides_.end() ? nullptr : &it->second;
 }
 
 // ---- dt_node --------------------------------------------------------------------------------------------------
@@ -196,6 +237,48 @@ bool dt_node::has(const char* prop) const {
 
 void dt_node::consume(const char* prop) { consumed_.insert(prop); }
 
+void dt_node::check_numeric_override(const char* prop, const std::string& expected, bool ranged, std::uint64_t min,
+                                     std::uint64_t max, bool in_hex) const {
+    const std::string* text = dt_->override_text(path(), prop);
+    if (!text)
+        return;
+    auto fmt = [&](std::uint64_t v) { return in_hex ? hex(v) : std::to_string(v); };
+    const std::string accepted = "accepted range " + fmt(min) + ".." + fmt(max);
+    const std::string note = ranged ? " (" + accepted + ")" : "";
+    const auto toks = words(*text);
+    if (toks.empty())
+        fail(prop, expected + ", found an empty value" + note);
+    for (const auto& tok : toks)
+        if (parse_override_number(tok).k == override_number::not_a_number)
+            fail(prop, expected + ", found \"" + *text + "\", which is not a number" + note);
+    if (ranged && toks.size() == 1) {
+        const override_number n = parse_override_number(toks[0]);
+        if (n.k == override_number::negative)
+            fail(prop, "value " + toks[0] + " outside the " + accepted);
+        if (n.k == override_number::too_wide)
+            fail(prop, expected + ", found " + toks[0] + ", which does not fit in 64 bits" + note);
+        if (n.value < min || n.value > max)
+            fail(prop, "value " + fmt(n.value) + " outside the " + accepted);
+        return;
+    }
+    for (const auto& tok : toks) {
+        const override_number n = parse_override_number(tok);
+        if (n.k == override_number::negative)
+            fail(prop, expected + ", found \"" + *text + "\": " + tok + " is negative");
+        if (n.k == override_number::too_wide)
+            fail(prop, expected + ", found \"" + *text + "\": " + tok + " does not fit in 64 bits");
+    }
+}
+
+std::optional<dt_node> dt_node::by_phandle(std::uint32_t phandle) const {
+    if (phandle == 0 || phandle == 0xffffffffu)
+        return std::nullopt;
+    const int off = fdt_node_offset_by_phandle(dt_->blob(), phandle);
+    if (off < 0)
+        return std::nullopt;
+    return dt_node(*dt_, off);
+}
+
 bool dt_node::compatible_with(const char* compat) const {
     return fdt_node_check_compatible(dt_->blob(), offset_, compat) == 0;
 }
@@ -206,6 +289,7 @@ std::uint32_t dt_node::u32(const char* prop, std::uint32_t fallback, std::uint32
     const void* p = raw(prop, len);
     if (!p)
         return fallback;
+    check_numeric_override(prop, "expected one cell", true, min, max, false);
     std::uint64_t v;
     if (len == 4)
         v = be_cells(p, 1);
@@ -231,6 +315,7 @@ std::uint64_t dt_node::u64(const char* prop, std::uint64_t fallback, std::uint64
     const void* p = raw(prop, len);
     if (!p)
         return fallback;
+    check_numeric_override(prop, "expected one or two cells", true, min, max, true);
     if (len != 4 && len != 8)
         fail(prop, "expected one or two cells, found " + std::to_string(len) + " bytes");
     const std::uint64_t v = be_cells(p, len / 4);
@@ -301,6 +386,7 @@ std::vector<std::uint32_t> dt_node::cells(const char* prop, unsigned multiple_of
     std::vector<std::uint32_t> out;
     if (!p)
         return out;
+    check_numeric_override(prop, "expected cells (numbers)", false, 0, 0, false);
     if (len % 4 != 0 || (multiple_of && (len / 4) % multiple_of != 0))
         fail(prop, "expected a multiple of " + std::to_string(multiple_of ? multiple_of : 1) + " cells, found " +
                        std::to_string(len) + " bytes");
@@ -339,8 +425,9 @@ int dt_node::cell_count(bool address, bool self) const {
             node = 0;
     }
     const int n = address ? fdt_address_cells(dt_->blob(), node) : fdt_size_cells(dt_->blob(), node);
+    // The error names the node that has the property (the parent, for reg), not the node being read.
     if (n < 0 || n > 2)
-        throw config_error(dt_->file(), path(), address ? "#address-cells" : "#size-cells",
+        throw config_error(dt_->file(), dt_node(*dt_, node).path(), address ? "#address-cells" : "#size-cells",
                            "must be 1 or 2 (or 0 for sizes)");
     return n;
 }
@@ -351,6 +438,7 @@ std::optional<dt_range> dt_node::optional_range(const char* prop, bool cells_fro
     const void* p = raw(prop, len);
     if (!p)
         return std::nullopt;
+    check_numeric_override(prop, "expected an address and a size (numbers)", false, 0, 0, false);
     const int ac = cell_count(true, cells_from_self), sc = cell_count(false, cells_from_self);
     if (len != (ac + sc) * 4)
         fail(prop, "expected " + std::to_string(ac) + " address and " + std::to_string(sc) + " size cells (" +
@@ -377,6 +465,7 @@ dt_range dt_node::reg(unsigned index) {
     const void* p = raw("reg", len);
     if (!p)
         fail("reg", "required property is missing");
+    check_numeric_override("reg", "expected address and size cells (numbers)", false, 0, 0, false);
     const int ac = cell_count(true, false), sc = cell_count(false, false);
     const int entry = (ac + sc) * 4;
     if (entry == 0 || len % entry != 0)
@@ -438,10 +527,24 @@ void dt_node::finish() const {
     fdt_for_each_property_offset(prop, dt_->blob(), offset_) {
         const char* name = nullptr;
         int len = 0;
-        if (!fdt_getprop_by_offset(dt_->blob(), prop, &name, &len) || !name)
+        const void* value = fdt_getprop_by_offset(dt_->blob(), prop, &name, &len);
+        if (!value || !name)
             continue;
         if (!consumed_.count(name) && !standard_properties().count(name))
             fail(name, "unknown property");
+        if (std::strcmp(name, "interrupt-parent") == 0) {
+            // Standard, allowed everywhere; it must still refer to an interrupt controller.
+            check_numeric_override(name, "expected one cell (a phandle)", false, 0, 0, false);
+            if (len != 4)
+                fail(name, "expected one cell (a phandle), found " + std::to_string(len) + " bytes");
+            const auto ph = static_cast<std::uint32_t>(be_cells(value, 1));
+            const auto target = by_phandle(ph);
+            if (!target)
+                fail(name, "phandle " + hex(ph) + " refers to no node");
+            if (!target->has("interrupt-controller"))
+                fail(name, "phandle " + hex(ph) + " refers to " + target->path() +
+                               ", which is not an interrupt controller (no interrupt-controller property)");
+        }
     }
     int off;
     fdt_for_each_subnode(off, dt_->blob(), offset_) {

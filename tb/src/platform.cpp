@@ -270,13 +270,38 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
     for (const char* n : {"dbi", "dbi2"})
         if (ep_node->reg(n).size < dbi_need)
             ep_node->fail("reg", std::string("the ") + n + " window is smaller than max-functions x dbvp,func-dbi-stride");
-    // Software description of the endpoint's IDs (read by the firmware): <rid-base phandle out-base length>.
-    for (const char* m : {"msi-map", "iommu-map"})
-        ep_node->cells(m, 4);
+    // Software description of the endpoint's IDs (read by the firmware): <rid-base phandle out-base length>
+    // (msi-map, iommu-map), <phandle specifier...> (msi-parent, iommus). Every phandle must refer to a node of
+    // the right kind: one to nothing would silently change what the firmware does (no MSI parent: no MSI).
+    struct reference {
+        const char* prop;
+        unsigned entry_cells;   // 0: 1 + the target's #cells
+        unsigned phandle_at;    // cell of the entry holding the phandle
+        const char* must_have;  // property the target must have
+        const char* kind;       // what the target must be
+        const char* cells_prop; // the target's specifier length (entry_cells == 0)
+    };
+    for (const reference& ref : {reference{"msi-map", 4, 1, "msi-controller", "an msi-controller", nullptr},
+                                 reference{"iommu-map", 4, 1, "#iommu-cells", "an IOMMU", nullptr},
+                                 reference{"msi-parent", 0, 0, "msi-controller", "an msi-controller", "#msi-cells"},
+                                 reference{"iommus", 0, 0, "#iommu-cells", "an IOMMU", "#iommu-cells"}}) {
+        const auto c = ep_node->cells(ref.prop, ref.entry_cells);
+        for (std::size_t i = 0, entry = 0; i < c.size(); ++entry) {
+            const std::uint32_t ph = c[i + ref.phandle_at];
+            const std::string what = "entry " + std::to_string(entry) + ": phandle " + hex(ph);
+            auto target = ep_node->by_phandle(ph);
+            if (!target)
+                ep_node->fail(ref.prop, what + " refers to no node");
+            if (!target->has(ref.must_have))
+                ep_node->fail(ref.prop, what + " refers to " + target->path() + ", which is not " + ref.kind +
+                                            " (no " + ref.must_have + " property)");
+            // msi-parent / iommus: the phandle, then the target's #msi-cells / #iommu-cells (missing trailing
+            // cells are taken as none, as Linux's optional arguments are).
+            i += ref.entry_cells ? ref.entry_cells : 1 + target->u32(ref.cells_prop, 0, 0, 8);
+        }
+    }
     for (const char* m : {"msi-map-mask", "iommu-map-mask"})
         ep_node->u32(m, 0xffff, 0, 0xffff);
-    ep_node->cells("msi-parent");
-    ep_node->cells("iommus");
 
     // The integrated eDMA: present when the controller has a "dma" register range.
     std::optional<dt_range> dmar = ep_node->optional_reg("dma");

@@ -122,6 +122,12 @@ void vntb_firmware(fw::hal& h, const scenario& s, shared& sh) {
     if (s.backend == fw::doorbell_backend::poll)
         prm.doorbells = fw::vntb::policy::polling;
     fw::vntb::epf f(e, prm);
+    // Every event as it is delivered (the function's own log keeps only the latest fw::vntb::MAX_EVENT_LOG: an
+    // unresolved shared kick is one event per doorbell, 32 per ring).
+    f.on_event([&](const fw::vntb::event& ev) {
+        sh.events.push_back({ev.index, ev.time_ns});
+        sh.event_exact.push_back(ev.from != fw::vntb::event::kick_unresolved);
+    });
     if (auto st = f.bind(); !st) {
         sh.fw_error = "bind: " + st.message();
         return;
@@ -136,10 +142,6 @@ void vntb_firmware(fw::hal& h, const scenario& s, shared& sh) {
     sh.ready = true;
     while (!sh.host_done)
         f.serve_until(h.now_ns() + 100000);
-    for (const auto& ev : f.events()) {
-        sh.events.push_back({ev.index, ev.time_ns});
-        sh.event_exact.push_back(ev.from != fw::vntb::event::kick_unresolved);
-    }
     for (;;)
         f.serve_until(h.now_ns() + 1000000000);
 }
@@ -369,16 +371,22 @@ std::vector<std::string> explain(platform& p, std::uint16_t root_port) {
 
 } // namespace
 
-scenario_result run_scenario(const scenario& s) {
-    scenario_result r;
-    r.platform = s.platform;
-    r.function = to_string(s.function);
+namespace {
+platform::options options_of(const scenario& s) {
     platform::options opt;
     opt.platform = s.platform;
     opt.overrides = s.overrides;
     if (s.root_port)
         opt.overrides.push_back("host/dbvp,root-port=" + std::to_string(*s.root_port));
-    platform p("platform", opt);
+    return opt;
+}
+} // namespace
+
+scenario_result run_scenario(const scenario& s) {
+    scenario_result r;
+    r.platform = s.platform;
+    r.function = to_string(s.function);
+    platform p("platform", options_of(s));
     shared sh;
     p.set_firmware([&](fw::hal& h) {
         switch (s.function) {
@@ -552,6 +560,53 @@ scenario_result run_isolated(const scenario& s) {
         return r;
     }
     return from_json(text);
+}
+
+void check_isolated(const scenario& s) {
+    int fds[2];
+    if (pipe(fds) != 0)
+        return; // cannot check ahead: the run reports the error
+    std::fflush(nullptr);
+    const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return;
+    }
+    if (pid == 0) {
+        close(fds[0]);
+        std::string out = "{}";
+        try {
+            platform p("platform", options_of(s));
+        } catch (const config_error& e) {
+            out = nlohmann::json{{"file", e.file()}, {"node", e.node()}, {"property", e.property()},
+                                 {"problem", e.problem()}}
+                      .dump();
+        } catch (...) {
+            // Not a description error: the run reports it.
+        }
+        std::size_t done = 0;
+        while (done < out.size()) {
+            const ssize_t n = write(fds[1], out.data() + done, out.size() - done);
+            if (n <= 0)
+                break;
+            done += static_cast<std::size_t>(n);
+        }
+        close(fds[1]);
+        _exit(0);
+    }
+    close(fds[1]);
+    std::string text;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fds[0], buf, sizeof buf)) > 0)
+        text.append(buf, static_cast<std::size_t>(n));
+    close(fds[0]);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    if (j.is_object() && j.contains("problem"))
+        throw config_error(j.value("file", ""), j.value("node", ""), j.value("property", ""), j.value("problem", ""));
 }
 
 } // namespace dbvp::platform

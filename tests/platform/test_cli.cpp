@@ -1,5 +1,6 @@
 // The dbvp command: each subcommand, its exit status, its errors, the JSON it prints, and the matrix against its
 // golden file (tests/data/matrix.golden.json; DBVP_UPDATE_GOLDEN=1 rewrites it after a deliberate change).
+#include "cli.h"
 #include "reports.h"
 
 #include <nlohmann/json.hpp>
@@ -12,42 +13,12 @@
 #include <gtest/gtest.h>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 
 namespace {
 
-struct output {
-    int status = -1;
-    std::string text; // stdout and stderr
-};
-
-output cli(const std::string& args) {
-    output o;
-    const std::string cmd = std::string(DBVP_CLI) + " " + args + " 2>&1";
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p)
-        return o;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-        o.text.append(buf.data(), n);
-    const int st = pclose(p);
-    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return o;
-}
-
-output cli_stdout(const std::string& args) {
-    output o;
-    const std::string cmd = std::string(DBVP_CLI) + " " + args + " 2>/dev/null";
-    FILE* p = popen(cmd.c_str(), "r");
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-        o.text.append(buf.data(), n);
-    const int st = pclose(p);
-    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return o;
-}
+using output = dbvp::test::cli_output;
+using dbvp::test::cli;        // stdout and stderr merged
+using dbvp::test::cli_stdout; // stdout only
 
 bool has(const output& o, const std::string& s) { return o.text.find(s) != std::string::npos; }
 

@@ -7,6 +7,8 @@
 //
 // Every command runs the dbvp executable (DBVP_CLI) twice; nothing is compared against a golden file, only the two
 // runs against each other.
+#include "cli.h"
+
 #include <nlohmann/json.hpp>
 
 #include <array>
@@ -17,7 +19,6 @@
 #include <gtest/gtest.h>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -35,29 +36,10 @@ std::string temp(const std::string& name) {
     return ::testing::TempDir() + "/det-" + std::to_string(::getpid()) + "-" + name;
 }
 
-struct output {
-    int status = -1;
-    std::string out, err; // stdout and stderr, apart
-};
+using output = dbvp::test::cli_output; // text: stdout, err: stderr
 
 /// Runs `dbvp ARGS` with stdout and stderr captured separately.
-output cli(const std::string& args) {
-    output o;
-    const std::string errfile = temp("stderr.txt");
-    const std::string cmd = std::string(DBVP_CLI) + " " + args + " 2>" + errfile;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p)
-        return o;
-    std::array<char, 65536> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-        o.out.append(buf.data(), n);
-    const int st = pclose(p);
-    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    o.err = slurp(errfile);
-    std::remove(errfile.c_str());
-    return o;
-}
+output cli(const std::string& args) { return dbvp::test::cli_split(args); }
 
 /// Where two byte strings first differ, for the failure message.
 std::string first_difference(const std::string& a, const std::string& b) {
@@ -111,9 +93,9 @@ output twice_identical(const std::string& args_template, const std::vector<std::
     const output b = cli(args_for(2));
     const std::string what = "dbvp " + args_for(1);
     EXPECT_EQ(a.status, b.status) << what;
-    EXPECT_FALSE(a.out.empty()) << what << ": nothing on stdout\n" << a.err;
-    EXPECT_TRUE(a.out == b.out) << what << ": stdout differs between two identical runs: "
-                                << first_difference(a.out, b.out);
+    EXPECT_FALSE(a.text.empty()) << what << ": nothing on stdout\n" << a.err;
+    EXPECT_TRUE(a.text == b.text) << what << ": stdout differs between two identical runs: "
+                                  << first_difference(a.text, b.text);
     const std::string ea = without_sanitizer_notes(a.err), eb = without_sanitizer_notes(b.err);
     EXPECT_TRUE(ea == eb) << what << ": stderr differs between two identical runs: " << first_difference(ea, eb);
     for (const auto& f : files) {
@@ -188,8 +170,8 @@ TEST(Determinism, RunJsonIsByteIdenticalForTheSameSeed) {
     for (const char* c : configs) {
         SCOPED_TRACE(c);
         const output o = twice_identical(c);
-        const auto j = nlohmann::json::parse(o.out); // and it is JSON
-        EXPECT_TRUE(j.contains("doorbells")) << o.out;
+        const auto j = nlohmann::json::parse(o.text); // and it is JSON
+        EXPECT_TRUE(j.contains("doorbells")) << o.text;
     }
 }
 
@@ -222,7 +204,7 @@ TEST(Determinism, RunTextTraceVcdAndHtmlAreByteIdenticalForTheSameSeed) {
 TEST(Determinism, MatrixIsByteIdentical) {
     const std::string h = temp("matrix.html");
     const output j = twice_identical("matrix --json --html {0}", {h});
-    EXPECT_EQ(nlohmann::json::parse(j.out).size(), 15u) << "5 presets x 3 functions";
+    EXPECT_EQ(nlohmann::json::parse(j.text).size(), 15u) << "5 presets x 3 functions";
     twice_identical("matrix");
     twice_identical("matrix --json --set soc/pcie-ep@40000000/dbvp,atu-min-region-size=0x1000");
 }
@@ -249,7 +231,7 @@ TEST(Determinism, AnotherSeedRingsVntbDoorbellsInAnotherOrder) {
     for (const char* seed : {"1", "2", "1"}) {
         const auto o = cli("run -p generic -f vntb -b msi -n 8 -r " + std::to_string(rings) + " --seed " + seed +
                            " --trace " + t);
-        ASSERT_EQ(o.status, 0) << o.out << o.err;
+        ASSERT_EQ(o.status, 0) << o.text << o.err;
         order.push_back(its_event_ids(parse_trace(slurp(t))));
         std::remove(t.c_str());
         ASSERT_EQ(order.back().size(), rings) << "one ITS translation per ring (seed " << seed << ")";
@@ -270,8 +252,8 @@ TEST(Determinism, AnotherSeedRingsNvmeDoorbellsInAnotherOrder) {
     for (const char* seed : {"5", "6", "5"}) {
         const auto o =
             cli("run --json -p generic -f nvme -n 8 -r 32 --seed " + std::string(seed) + " --trace " + t);
-        ASSERT_EQ(o.status, 0) << o.out << o.err;
-        json.push_back(o.out);
+        ASSERT_EQ(o.status, 0) << o.text << o.err;
+        json.push_back(o.text);
         order.push_back(host_writes(parse_trace(slurp(t))));
         std::remove(t.c_str());
         ASSERT_GE(order.back().size(), 32u) << "at least the 32 doorbell writes (seed " << seed << ")";

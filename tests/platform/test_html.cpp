@@ -2,6 +2,7 @@
 // fetched). Each page is checked as written (no network reference, no script) and as headless Chromium renders it
 // (`--dump-dom`): the data-charts marker, the histograms with their bars, the heat-map cells, one table row per
 // run, all agreeing with the JSON the same command prints. Chromium is required: scripts/setup.sh installs it.
+#include "cli.h"
 #include "dbvp/platform/report_html.h"
 
 #include <nlohmann/json.hpp>
@@ -16,33 +17,15 @@
 #include <set>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace {
 
-struct output {
-    int status = -1;
-    std::string text;
-};
-
-output shell(const std::string& cmd) {
-    output o;
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p)
-        return o;
-    std::array<char, 4096> buf{};
-    std::size_t n;
-    while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0)
-        o.text.append(buf.data(), n);
-    const int st = pclose(p);
-    o.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return o;
-}
+using dbvp::test::shell;
 
 /// The dbvp command; stdout only unless `merge` (then stderr too).
-output cli(const std::string& args, bool merge = false) {
-    return shell(std::string(DBVP_CLI) + " " + args + (merge ? " 2>&1" : " 2>/dev/null"));
+dbvp::test::cli_output cli(const std::string& args, bool merge = false) {
+    return merge ? dbvp::test::cli(args) : dbvp::test::cli_stdout(args);
 }
 
 std::string slurp(const std::string& path) {

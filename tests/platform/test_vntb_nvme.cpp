@@ -253,6 +253,42 @@ TEST(Vntb, EmbeddedKickFromALinuxHostReportsEveryDoorbellItCannotRuleOut) {
     }
 }
 
+// The function's event log is a ring of the latest vntb::MAX_EVENT_LOG records: an unresolved kick of 32 doorbells
+// logs 32 events, so 2049 kicks (65,568 events) overwrite the first kick's 32 records, counted in
+// db_stats::events_overwritten; nothing is lost from the counts. (It once kept the first 65,536 and dropped the rest
+// silently, and the scenario's accounting counted the rings after them as dropped: tests/platform/test_conservation.cpp.)
+TEST(Vntb, TheEventLogKeepsTheLatestRecordsAndCountsWhatItOverwrote) {
+    platform::platform p("platform", {});
+    vntb::params prm;
+    prm.backend = doorbell_backend::embedded;
+    prm.db_count = 32;
+    host::ntb::config cfg;
+    cfg.ring_counters = false;
+    vntb_run r;
+    constexpr unsigned kicks = 2049;
+    go(p, prm, cfg,
+       [](host::hal& h, host::ntb::driver& d, vntb_run& rr) {
+           for (unsigned k = 0; k < kicks; ++k) {
+               ring(h, d, rr, k % d.db_count());
+               h.sleep_ns(20000);
+           }
+       },
+       r);
+    ASSERT_EQ(r.backend, doorbell_backend::embedded);
+    EXPECT_EQ(r.stats.kicks, kicks);
+    std::uint64_t events = 0;
+    for (unsigned i = 0; i < 32; ++i)
+        events += r.stats.events[i];
+    EXPECT_EQ(events, 32ull * kicks) << "the counts have every event";
+    EXPECT_EQ(r.stats.events_overwritten, 32ull * kicks - vntb::MAX_EVENT_LOG);
+    ASSERT_EQ(r.events.size(), vntb::MAX_EVENT_LOG);
+    EXPECT_GT(r.events.front().time_ns, r.ring_ns[0]) << "the first kick's records were overwritten";
+    EXPECT_LT(r.events.front().time_ns, r.ring_ns[1] + 2000) << "the second kick's are the oldest kept";
+    EXPECT_GE(r.events.back().time_ns + 2000, r.ring_ns.back()) << "the last kick's are the newest";
+    for (std::size_t k = 1; k < r.events.size(); ++k)
+        ASSERT_LE(r.events[k - 1].time_ns, r.events[k].time_ns) << "oldest first, at record " << k;
+}
+
 TEST(Vntb, PollingModeScansRamSlotsEvery5ms) {
     platform::platform p("platform", {});
     vntb::params prm;

@@ -54,6 +54,7 @@
 #include "dbvp/fw/status.h"
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -63,6 +64,9 @@
 namespace dbvp::fw::vntb {
 
 constexpr unsigned MAX_DB_COUNT = 32;
+/// events() keeps the latest this many event records (a ring allocated once, at bind()); an observer that needs
+/// every event takes them from on_event() as they happen.
+constexpr std::size_t MAX_EVENT_LOG = 65536;
 // Control block offsets.
 constexpr std::uint32_t CTRL_COMMAND = 0x00;
 constexpr std::uint32_t CTRL_ARGUMENT = 0x04;
@@ -122,6 +126,7 @@ struct db_stats {
     std::array<std::uint64_t, MAX_DB_COUNT> kick_exact{};      // from a shared kick, resolved by the ring counter
     std::array<std::uint64_t, MAX_DB_COUNT> kick_unresolved{}; // from a shared kick that could not be resolved
     std::array<std::uint64_t, MAX_DB_COUNT> dropped_disarmed{}; // rung while not configured (dropped)
+    std::uint64_t events_overwritten = 0; // event records the full log overwrote (events() has the latest ones)
     std::uint64_t kicks = 0;          // shared-kick interrupts taken
     std::uint64_t spurious_kicks = 0; // kicks (with ring counters) that found no counter advanced
     std::uint64_t commands = 0, command_errors = 0;
@@ -152,6 +157,9 @@ public:
 
     /// Called for every delivered doorbell event (the NTB core's ntb_db_event()).
     void on_doorbell(std::function<void(unsigned index)> fn) { on_db_ = std::move(fn); }
+    /// Called with the record of every delivered doorbell event, in delivery order (observers that account for
+    /// every event: the log behind events() is bounded).
+    void on_event(std::function<void(const event&)> fn) { on_event_ = std::move(fn); }
 
     db_mode mode() const { return mode_; }
     /// Backend of the interrupt-mode doorbells (meaningful when mode() == interrupt).
@@ -162,7 +170,9 @@ public:
     bool armed() const { return armed_; }
     bool link_up() const { return link_; }
     const db_stats& stats() const { return stats_; }
-    const std::vector<event>& events() const { return events_; }
+    /// The latest MAX_EVENT_LOG event records, oldest first (stats().events_overwritten says how many older ones
+    /// the log no longer has).
+    std::vector<event> events() const;
     /// CPU addresses of the memory behind the BARs (tests, debugging).
     std::uint64_t ctrl_phys() const { return ctrl_; }
     std::uint64_t db_phys() const { return db_ram_; }
@@ -193,8 +203,11 @@ private:
     unsigned armed_count_ = 0;
     std::uint64_t next_cmd_ = 0, next_scan_ = 0;
     db_stats stats_;
-    std::vector<event> events_;
+    std::vector<event> log_;     // ring of MAX_EVENT_LOG records (allocated by bind())
+    std::size_t log_next_ = 0;   // where the next record goes
+    std::uint64_t logged_ = 0;   // records ever written
     std::function<void(unsigned)> on_db_;
+    std::function<void(const event&)> on_event_;
 };
 
 } // namespace dbvp::fw::vntb

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,9 +25,10 @@ public:
     const std::string& file() const { return file_; }
     const std::string& node() const { return node_; }
     const std::string& property() const { return property_; }
+    const std::string& problem() const { return problem_; }
 
 private:
-    std::string file_, node_, property_;
+    std::string file_, node_, property_, problem_;
 };
 
 class device_tree;
@@ -78,6 +80,9 @@ public:
     bool enabled();
     bool compatible_with(const char* compat) const;
 
+    /// The node a phandle refers to (nullopt: none).
+    std::optional<dt_node> by_phandle(std::uint32_t phandle) const;
+
     /// Child node by name; required throws when missing.
     std::optional<dt_node> child(const char* name);
     dt_node child_required(const char* name);
@@ -92,6 +97,13 @@ public:
 private:
     const void* raw(const char* prop, int& len) const;
     int cell_count(bool address, bool self) const;
+    /// A numeric property set by --set (device_tree::override_text) whose value is empty, not numbers, negative or
+    /// wider than 64 bits fails naming the value; `ranged`: a single number is also checked against [min, max] (the
+    /// range stated in decimal, or in hex with `in_hex`, as u32() / u64() state it), so that a number wider than
+    /// 32 bits is reported with the range, not as the two cells it became. `expected` starts the message
+    /// ("expected one cell"). Returns when the value is fine (the blob's cells are then checked as usual).
+    void check_numeric_override(const char* prop, const std::string& expected, bool ranged, std::uint64_t min,
+                                std::uint64_t max, bool in_hex) const;
 
     const device_tree* dt_;
     int offset_;
@@ -112,12 +124,19 @@ public:
     std::optional<dt_node> find(const char* path) const;
 
     /// Apply an override "node/path/property=value" before building. value: decimal or 0x hex numbers separated
-    /// by spaces (cells; a number above 32 bits is written as two cells), or "quoted" / bare text for strings.
+    /// by spaces (cells; a number above 32 bits is written as two cells), "quoted" or bare text for a string, or
+    /// nothing (`property=`: an empty property, i.e. a flag). The text is kept: a reader of a numeric property
+    /// checks it (a word, an empty value, a negative number or one wider than the property is an error naming the
+    /// value and the accepted range, not a misread of the bytes it became).
     void set_property(const std::string& assignment);
+    /// The text of the override that set `prop` of the node at `node_path` (as dt_node::path() spells it), or
+    /// nullptr when the property comes from the description itself.
+    const std::string* override_text(const std::string& node_path, const std::string& prop) const;
 
 private:
     std::string file_;
     std::vector<char> blob_;
+    std::map<std::pair<std::string, std::string>, std::string> overrides_; // (node path, property) -> value text
 };
 
 } // namespace dbvp::platform

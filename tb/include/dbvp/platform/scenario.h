@@ -69,6 +69,11 @@ scenario_result run_scenario(const scenario& s);
 /// configuration error in the child is a result with ok = false and the message in error.
 scenario_result run_isolated(const scenario& s);
 
+/// Build the scenario's platform (its description, overrides and root port) in a child process without running
+/// anything: throws the config_error the description raises (file, node, property, problem), as run_scenario()
+/// would. For commands that run many points and must reject a bad description before running any.
+void check_isolated(const scenario& s);
+
 /// The JSON form (docs/json.md): {platform, function, backend, status, doorbells: {rung, delivered,
 /// coalesced, dropped}, reason?, db?: {bar, offset, data}, latency_ns?: {min, median, max}, ...}.
 std::string to_json(const scenario_result& r, bool with_logs = false);
