@@ -750,7 +750,7 @@ TEST(CosimIatu, LatencyParametersAgree) {
 
 TEST(CosimIatu, DirectedCases) {
     dbvp::test::expect_report zero("read-only zero"), ones("read-only ones"), type("only memory regions"),
-        below("below base"), nobar("does not exist");
+        below("below base"), nobar("does not exist"), overlap("overlaps enabled region");
     bench b("bench");
     b.run(directed_cases(), "directed");
     EXPECT_EQ(b.mismatches, 0u);

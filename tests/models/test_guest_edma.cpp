@@ -168,15 +168,13 @@ TEST(EdmaGuest, ContextWritesWhileTheChannelRunsAreIgnored) {
 }
 
 // A linked list of empty data elements (TRANSFER_SIZE 0, no LIE/RIE) — what a channel finds when its LLP points
-// at zeroed memory with CCS = 0, or what a driver leaves behind. In the model the channel thread walks such
-// elements without ever synchronising: move() moves no TLP (its sync_if_ahead() is never reached) and the data
-// element path of transfer() has no sync of its own, so the whole list is consumed at the doorbell's kernel
-// time, the channel's local time running ahead without bound (16 MiB of zeroed RAM is ~700,000 elements, ~60 ms
-// ahead). Consequences: the documented "runs ahead of the kernel by at most the global quantum" does not hold,
-// and STOP / ENGINE_EN = 0 are not seen — the channel "runs" until the kernel catches up and then ends
-// normally. (The GuestRandom.Edma soak saw channels take 24.6 ms of simulated time to stop after ENGINE_EN = 0.)
-// DISABLED until the data-element path synchronises like the link-element path (sync_if_ahead(t)).
-TEST(EdmaGuest, DISABLED_ListOfEmptyElementsStaysWithinTheQuantumAndStops) {
+// at zeroed memory with CCS = 0, or what a driver leaves behind. Such an element moves no TLP, so the channel
+// cannot synchronise in move(): the data-element path synchronises itself, like the link-element path
+// (sync_if_ahead), and every element fetch costs its latency. The channel stays within the global quantum of the
+// kernel and sees STOP / ENGINE_EN = 0 at the next element. (Found by the GuestRandom.Edma soak, where channels
+// used to take 24.6 ms of simulated time to stop after ENGINE_EN = 0: the whole list was consumed at the
+// doorbell's kernel time.)
+TEST(EdmaGuest, ListOfEmptyElementsStaysWithinTheQuantumAndStops) {
     edma_bench b;
     b.run([&] {
         for (unsigned i = 0; i < 4096; ++i)

@@ -98,8 +98,8 @@ TEST(GicGuest, UnreachablePendingTableLoadsAsEmptyAndLpisStillArriveWithWarnings
 // the thread waits SC_ZERO_TIME and finds the same work, for ever. Any redistributor work hangs the simulation
 // in delta cycles at one time stamp: the pending-table load of EnableLPIs without PTZ (below), GICR_INVLPIR /
 // GICR_INVALLR, the pending-byte write-back of an acknowledged LPI. (Found by the GuestRandom.Gicv3 soak before
-// its bench set the quantum; the ITS and eDMA engines make progress with a zero quantum.) DISABLED until the
-// engine does at least one item per activation; the test steps delta cycles itself, so it fails, not hangs.
+// its bench set the quantum; the ITS and eDMA engines make progress with a zero quantum.) Fixed: the engine does
+// at least one item per activation; the test steps delta cycles itself, so a regression fails, not hangs.
 TEST(GicGuest, RedistributorMakesProgressWithAZeroGlobalQuantum) {
     struct cpu_port : sc_core::sc_module {
         tlm_utils::simple_initiator_socket<cpu_port> socket{"socket"};
@@ -209,7 +209,13 @@ TEST(ItsGuest, CorruptTableEntriesDropTheWriteWithTheirReason) {
         b.set_ite(ITT_BASE, 2, 100, 0);                    // event 2: pINTID 100 is no LPI
         b.set_dte(DEVTAB_BASE + 8 * 2, 4, HOLE);           // device 2: ITT nowhere
         b.set_dte(DEVTAB_BASE + 8 * 3, 31, ITT_BASE + 0x1000); // device 3: Size 31 (32 EventID bits > IDbits)
-        b.translate(1, 0);
+        {
+            test::expect_report rep("its: collection 0x3 targets processor 5 (RDbase of its collection table entry), "
+                                    "which does not exist (1 processors): LPI 8200 of DeviceID 0x1 EventID 0x0 is "
+                                    "refused (lpi_refused)");
+            b.translate(1, 0);
+            settle(b);
+        }
         b.translate(1, 1);
         b.translate(1, 2);
         {
@@ -229,6 +235,60 @@ TEST(ItsGuest, CorruptTableEntriesDropTheWriteWithTheirReason) {
         EXPECT_EQ(d[3].event_id, 3u);
         EXPECT_EQ(b.gic.stats().lpis_refused, 2u) << "processor 5 and INTID 100";
         EXPECT_EQ(b.its.stats().lpis, 0u);
+        EXPECT_EQ(b.ack(), gicv3::spurious);
+    });
+}
+
+// A collection table entry written by software (MAPC checks RDbase) that names a processor the GIC does not have:
+// the LPIs of the collection are refused by the redistributors (GIC lpis_refused, ITS drop lpi_refused). The ITS
+// warns once per collection, naming the collection and the processor — for translations and for INT — and again
+// only once the collection is mapped again (MAPC). Refusals after the first cost no formatting.
+TEST(ItsGuest, CollectionTargetingAMissingProcessorWarnsOncePerCollection) {
+    gic_bench b;
+    b.run([&](fw::hal&) {
+        gic_and_lpis(b);
+        b.its_on();
+        b.set_cte(3, 5); // one processor: 5 does not exist
+        b.set_cte(4, 7);
+        b.set_dte(DEVTAB_BASE + 8 * 1, 4, ITT_BASE);
+        b.set_ite(ITT_BASE, 0, 8200, 3);
+        b.set_ite(ITT_BASE, 1, 8201, 3);
+        b.set_ite(ITT_BASE, 2, 8202, 4);
+        {
+            test::expect_report rep("its: collection 0x3 targets processor 5 (RDbase of its collection table entry), "
+                                    "which does not exist (1 processors): LPI 8200 of DeviceID 0x1 EventID 0x0 is "
+                                    "refused (lpi_refused); further LPIs of collection 0x3 are refused without a "
+                                    "warning until it is mapped again");
+            for (unsigned i = 0; i < 4; ++i) {
+                b.translate(1, 0); // cache misses, then hits
+                b.translate(1, 1);
+            }
+            settle(b);
+            EXPECT_EQ(rep.count(), 1u) << "once for the collection, not per LPI";
+        }
+        {
+            test::expect_report rep("its: command INT (0x03) at GITS_CREADR 0x0: collection 0x4 targets processor 7 "
+                                    "(RDbase of its collection table entry), which does not exist (1 processors): "
+                                    "LPI 8202 of DeviceID 0x1 EventID 0x2 is refused");
+            EXPECT_TRUE(b.cmd(g::cmd_event(g::ITS_INT, 1, 2)));
+            EXPECT_TRUE(b.cmd(g::cmd_event(g::ITS_INT, 1, 2)));
+            b.translate(1, 2);
+            EXPECT_TRUE(b.cmd(g::cmd_event(g::ITS_INT, 1, 0))) << "collection 3: warned already";
+            settle(b);
+            EXPECT_EQ(rep.count(), 1u);
+        }
+        EXPECT_EQ(b.drops(reason::lpi_refused), 9u) << "8 translations of collection 3, 1 of collection 4";
+        EXPECT_EQ(b.gic.stats().lpis_refused, 12u) << "and 3 INT commands";
+        EXPECT_EQ(b.its.stats().lpis, 0u);
+        // Mapped again (MAPC to processor 0, which drops its cached translations), then the entry overwritten by
+        // software once more: a new warning.
+        EXPECT_TRUE(b.cmd(g::cmd_mapc(3, 0, true)));
+        b.set_cte(3, 2);
+        {
+            test::expect_report rep("its: collection 0x3 targets processor 2");
+            b.translate(1, 1);
+            settle(b);
+        }
         EXPECT_EQ(b.ack(), gicv3::spurious);
     });
 }
@@ -337,15 +397,15 @@ TEST(ItsGuest, ControlFrameAccessesOfTheWrongSizeAreErrorsWithAWarning) {
 
 // ---- ITS: a command queue that shrinks under GITS_CWRITER ---------------------------------------------------------
 
-// GITS_CWRITER is checked against the queue only when it is written ("an offset beyond the queue is ignored
+// GITS_CWRITER is checked against the queue when it is written ("an offset beyond the queue is ignored
 // (warning)", docs/models/gicv3_its.md). When software shrinks the queue with GITS_CBASER (which resets
-// GITS_CREADR to 0) and leaves GITS_CWRITER where it was, beyond the new queue, the ITS takes GITS_CWRITER as
-// written: GITS_CREADR wraps at the queue size and never reaches it, so the ITS executes the queue's commands
-// lap after lap, for ever — never quiescent, no warning. (The architecture makes a GITS_CWRITER outside the queue
-// UNPREDICTABLE; what matters for issue 9 is the missing warning, and the endless re-execution of commands.)
-// DISABLED until the model warns (at the GITS_CBASER write or when the ITS is enabled) and treats the stale
-// GITS_CWRITER like a rejected one.
-TEST(ItsGuest, DISABLED_ShrinkingTheQueueUnderCwriterWarnsAndDoesNotReplayCommands) {
+// GITS_CREADR to 0) and leaves GITS_CWRITER where it was, beyond the new queue, the ITS used to take GITS_CWRITER
+// as written: GITS_CREADR wrapped at the queue size and never reached it, so the ITS executed the queue's commands
+// lap after lap, for ever, without a warning. The architecture makes a GITS_CWRITER outside the queue
+// CONSTRAINED UNPREDICTABLE; this ITS stalls: once enabled it warns (once) naming GITS_CWRITER and its value,
+// processes no command, and GITS_CREADR.Stalled reads 1 until GITS_CWRITER is written with an offset inside the
+// queue. With no command it could execute, the ITS is quiescent.
+TEST(ItsGuest, ShrinkingTheQueueUnderCwriterWarnsAndDoesNotReplayCommands) {
     gic_bench b;
     b.run([&](fw::hal&) {
         gic_and_lpis(b);
@@ -358,12 +418,31 @@ TEST(ItsGuest, DISABLED_ShrinkingTheQueueUnderCwriterWarnsAndDoesNotReplayComman
         ASSERT_TRUE(b.wait_queue());
         b.its_off();
         b.idle_ns(1000);
-        test::expect_report rep("GITS_CWRITER");
         b.wr64(ITS_BASE + g::GITS_CBASER, g::GITS_CBASER_VALID | QUEUE_BASE | 0); // 4 KiB: 128 commands
-        b.wr32(ITS_BASE + g::GITS_CTLR, g::GITS_CTLR_ENABLE);
         const std::uint64_t before = b.its.stats().commands;
-        b.idle_ns(100000);
-        EXPECT_LT(b.its.stats().commands - before, 128u) << "commands re-executed lap after lap";
+        {
+            test::expect_report rep("its: GITS_CWRITER 0x0000000000002000: offset 0x2000 is beyond the 4096-byte "
+                                    "command queue (GITS_CBASER 0x8000000080200000); no command is processed "
+                                    "(GITS_CREADR.Stalled)");
+            b.wr32(ITS_BASE + g::GITS_CTLR, g::GITS_CTLR_ENABLE);
+            b.idle_ns(100000);
+            // Disabling and enabling again does not repeat the warning (nothing changed).
+            b.its_off();
+            b.wr32(ITS_BASE + g::GITS_CTLR, g::GITS_CTLR_ENABLE);
+            b.idle_ns(10000);
+            EXPECT_EQ(rep.count(), 1u) << "one warning, not one per cycle or per enable";
+        }
+        EXPECT_EQ(b.its.stats().commands - before, 0u) << "no command re-executed";
+        EXPECT_EQ(b.rd64(ITS_BASE + g::GITS_CREADR), 0u | g::GITS_CREADR_STALLED) << "offset 0, Stalled";
+        EXPECT_TRUE(b.its.stalled());
         EXPECT_TRUE(b.rd32(ITS_BASE + g::GITS_CTLR) & g::GITS_CTLR_QUIESCENT);
+        EXPECT_EQ(b.rd64(ITS_BASE + g::GITS_CWRITER), 0x2000u) << "GITS_CWRITER keeps its value";
+        // The driver writes GITS_CWRITER inside the queue: the stall ends, the commands up to it run once.
+        b.cwriter = 0x100;
+        b.wr64(ITS_BASE + g::GITS_CWRITER, 0x100);
+        ASSERT_TRUE(b.wait_queue());
+        EXPECT_FALSE(b.its.stalled());
+        EXPECT_EQ(b.its.stats().commands - before, 8u);
+        EXPECT_TRUE(b.its.command_errors().empty());
     });
 }

@@ -2,7 +2,8 @@
 // errors are covered there (CBadSteForInvalidAndUnsupportedConfigs, CBadCdForEachIllegalField, the *_FETCH and
 // C_BAD_STREAMID tests): their architectural answer is the terminated transaction and the event record; the
 // SMMU raises no guest warning for them (the event queue is the record). Here: register accesses of the wrong
-// size, STE errors through the 2-level table, and a command-queue race found while writing the soak.
+// size, STE errors through the 2-level table, and a command-queue race found while writing the soak
+// (fixed).
 #include "smmu_bench.h"
 
 #include <gtest/gtest.h>
@@ -93,14 +94,12 @@ TEST(SmmuGuest, TwoLevelStreamTableSteErrorsAreEventsNotWarnings) {
     });
 }
 
-// SMMU_CR0ACK.CMDQEN follows CR0 at once (docs/models/smmuv3.md), but a command the command thread fetched before
-// CMDQEN was cleared still completes afterwards and then writes CMDQ_CONS from the value it read before: software
-// that saw CR0ACK.CMDQEN = 0 and reprogrammed the queue (CMDQ_CONS = 0, as every driver's reset does) has its
-// write overwritten a few tens of ns later, and the old command takes effect after the queue was disabled. The
-// architecture makes CMDQ_CONS stable once CR0ACK.CMDQEN reads 0 (the SMMU has stopped consuming commands).
-// DISABLED until run_commands() rechecks CMDQEN (and the queue registers) after the fetch latency, or CR0ACK
-// waits for the command in flight.
-TEST(SmmuGuest, DISABLED_CmdqConsIsStableOnceCr0ackShowsTheQueueDisabled) {
+// SMMU_CR0ACK.CMDQEN follows CR0 at once (docs/models/smmuv3.md). A command the command thread fetched before
+// CMDQEN was cleared is abandoned when its fetch and cmd_latency end: not executed, CMDQ_CONS not written. Software
+// that saw CR0ACK.CMDQEN = 0 and reprogrammed the queue (CMDQ_CONS = 0, as every driver's reset does) keeps what it
+// wrote: the architecture makes CMDQ_CONS stable once CR0ACK.CMDQEN reads 0 (the SMMU has stopped consuming
+// commands). (Found while writing the soak: the old command used to complete and overwrite CMDQ_CONS.)
+TEST(SmmuGuest, CmdqConsIsStableOnceCr0ackShowsTheQueueDisabled) {
     smmu_bench b;
     b.run([&](fw::hal&) {
         b.enable();

@@ -459,7 +459,12 @@ TEST(Iatu, FirstEnabledOutboundRegionWins) {
     ep_bench b(default_params());
     b.run([&] {
         ASSERT_TRUE(b.map_outbound(3, 0, 0x40000000, 0x100000, 0x90000000));
-        ASSERT_TRUE(b.map_outbound(1, 0, 0x40010000, 0x10000, 0xa0000000));
+        {
+            test::expect_report rep("outbound iATU region 1 enabled with [0x40010000, 0x4001ffff] (LOWER_BASE "
+                                    "0x40010000, LIMIT 0x4001ffff) overlaps enabled region 3 [0x40000000, "
+                                    "0x400fffff]; region 1 translates the addresses both match");
+            ASSERT_TRUE(b.map_outbound(1, 0, 0x40010000, 0x10000, 0xa0000000));
+        }
         b.cpu_write(0x40010004, 1);
         b.cpu_write(0x40020004, 2);
         ASSERT_EQ(b.link.seen.size(), 2u);

@@ -195,6 +195,9 @@ struct gicv3_its::impl {
     // Command engine.
     std::uint64_t creadr_off = 0;
     bool stalled = false;
+    // GITS_CWRITER found beyond the queue when the engine was to run (GITS_CBASER shrank the queue under it):
+    // no command is processed, GITS_CREADR.Stalled reads 1, until GITS_CWRITER or GITS_CBASER is written.
+    bool cwriter_beyond = false;
     bool cmd_busy = false;
     std::uint64_t queue_generation = 0; // bumped by GITS_CBASER writes
     sc_core::sc_event cmd_ev;
@@ -210,13 +213,16 @@ struct gicv3_its::impl {
     // Translation cache (LRU).
     lru_cache<std::uint64_t, cache_entry> cache;
 
+    // Collections already warned about for targeting a processor that does not exist (one bit per ICID).
+    std::vector<std::uint64_t> no_processor_warned;
+
     impl(gicv3_its& owner, const params& prm);
 
     bool enabled() const { return ctlr.get() & CTLR_ENABLED; }
     std::uint64_t queue_bytes() const { return ((cbaser.get() & CBASER_SIZE) + 1) * 0x1000; }
     bool quiescent(const sc_time& at) const {
         return !cmd_busy && xlate_busy_until <= at && fifo_count == 0 &&
-               (!enabled() || creadr_off == (cwriter.get() & QUEUE_OFFSET));
+               (!enabled() || cwriter_beyond || creadr_off == (cwriter.get() & QUEUE_OFFSET));
     }
     lpi_sink_if& redistributors() const {
         if (!sink)
@@ -301,6 +307,10 @@ struct gicv3_its::impl {
     void command_error(std::uint8_t op, std::uint32_t code, const sc_time& offset, const char* what,
                        unsigned long long a, unsigned long long b);
     outcome memory_stall(std::uint8_t op, const char* what);
+    /// An LPI of collection `icid` refused because its processor does not exist: one warning per collection
+    /// (until the collection is mapped again or GITS_BASER1 is written). Costs a bit test when already warned.
+    void no_processor(unsigned icid, unsigned processor, unsigned intid, std::uint32_t dev, std::uint32_t ev,
+                      bool by_command);
 };
 
 gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
@@ -314,7 +324,8 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
             0),
       cbaser(bank, "GITS_CBASER", GITS_CBASER, 8, 0, CBASER_WRITABLE),
       cwriter(bank, "GITS_CWRITER", GITS_CWRITER, 8, 0, QUEUE_OFFSET | CWRITER_RETRY),
-      creadr(bank, "GITS_CREADR", GITS_CREADR, 8, 0, 0), fifo(prm.fifo_depth), cache(prm.cache_entries) {
+      creadr(bank, "GITS_CREADR", GITS_CREADR, 8, 0, 0), fifo(prm.fifo_depth), cache(prm.cache_entries),
+      no_processor_warned((std::size_t{1} << 16) / 64) { // an ITT entry's ICID field has 16 bits
     bank.set_owner(its.name());
     ctlr.on_read([this](const access_ctx& ctx) -> std::uint64_t {
         return ctlr.get() | (quiescent(ctx.time) ? CTLR_QUIESCENT : 0u);
@@ -331,9 +342,11 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
             return reject_while_enabled(cbaser, w);
         if (w.data & ~CBASER_WRITABLE & w.bytemask)
             guest_warning(its, "GITS_CBASER written with 0x%016llx: reserved bits ignored", ull(w.data));
-        // Writing GITS_CBASER resets GITS_CREADR.
+        // Writing GITS_CBASER resets GITS_CREADR. (GITS_CWRITER keeps its value: if it now lies beyond the
+        // queue, the command engine says so when it is to run — the driver may still write it.)
         creadr_off = 0;
         stalled = false;
+        cwriter_beyond = false;
         ++queue_generation;
     });
     cwriter.on_write([this](const reg_write& w) {
@@ -348,13 +361,14 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
             cwriter.set(w.old_value & QUEUE_OFFSET);
         } else {
             cwriter.set(off); // Retry is an action, it does not read back
+            cwriter_beyond = false;
         }
         if ((w.data & w.bytemask & CWRITER_RETRY) && stalled)
             stalled = false;
         cmd_ev.notify(w.ctx.time - sc_core::sc_time_stamp());
     });
     creadr.on_read([this](const access_ctx&) -> std::uint64_t {
-        return creadr_off | (stalled ? CREADR_STALLED : 0);
+        return creadr_off | (stalled || cwriter_beyond ? CREADR_STALLED : 0);
     });
     for (unsigned n = 0; n < 8; ++n) {
         const std::string name = "GITS_BASER" + std::to_string(n);
@@ -391,6 +405,8 @@ void gicv3_its::impl::baser_written(unsigned n, const reg_write& w) {
     }
     r.set(v);
     cache_flush();
+    if (n == 1)
+        std::fill(no_processor_warned.begin(), no_processor_warned.end(), 0);
 }
 
 // ------------------------------------------------------------------------------------------------------------
@@ -530,7 +546,7 @@ void gicv3_its::impl::xlate_thread() {
 
 void gicv3_its::impl::translate(const request& r, sc_time& offset) {
     ++its.stats_.translations;
-    unsigned intid = 0, processor = 0;
+    unsigned intid = 0, processor = 0, icid = 0;
     bool hit = false;
     // Tracing: from the TRANSLATER write's arrival at the ITS to the LPI made pending (or the drop).
     auto trace_done = [&](const char* outcome) {
@@ -549,6 +565,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
         ++its.stats_.cache_hits;
         intid = c->intid;
         processor = c->processor;
+        icid = c->icid;
     } else {
         ++its.stats_.cache_misses;
         dte d{};
@@ -572,10 +589,14 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
         case lookup::memory_error: return fail(drop_reason::memory_error);
         }
         intid = e.intid;
+        icid = e.icid;
         cache_insert(r.device_id, r.event_id, intid, e.icid, processor);
     }
-    if (!redistributors().set_lpi_pending(processor, intid, offset))
+    if (!redistributors().set_lpi_pending(processor, intid, offset)) {
+        if (processor >= redistributors().num_processors())
+            no_processor(icid, processor, intid, r.device_id, r.event_id, false);
         return fail(drop_reason::lpi_refused);
+    }
     ++its.stats_.lpis;
     trace_done("lpi");
 }
@@ -592,6 +613,23 @@ void gicv3_its::impl::command_error(std::uint8_t op, std::uint32_t code, const s
                   command_name(op), op, ull(creadr_off), error_name(code), code, detail);
 }
 
+void gicv3_its::impl::no_processor(unsigned icid, unsigned processor, unsigned intid, std::uint32_t dev,
+                                   std::uint32_t ev, bool by_command) {
+    std::uint64_t& word = no_processor_warned[icid / 64];
+    const std::uint64_t bit = std::uint64_t{1} << (icid % 64);
+    if (word & bit)
+        return;
+    word |= bit;
+    char via[64] = "";
+    if (by_command)
+        std::snprintf(via, sizeof via, "command INT (0x%02x) at GITS_CREADR 0x%llx: ", CMD_INT, ull(creadr_off));
+    guest_warning(its,
+                  "%scollection 0x%x targets processor %u (RDbase of its collection table entry), which does not "
+                  "exist (%u processors): LPI %u of DeviceID 0x%x EventID 0x%x is refused (lpi_refused); further "
+                  "LPIs of collection 0x%x are refused without a warning until it is mapped again",
+                  via, icid, processor, redistributors().num_processors(), intid, dev, ev, icid);
+}
+
 gicv3_its::impl::outcome gicv3_its::impl::memory_stall(std::uint8_t op, const char* what) {
     guest_warning(its,
                   "command %s (0x%02x) at GITS_CREADR 0x%llx: %s failed (bus error); the command queue stalls "
@@ -602,9 +640,21 @@ gicv3_its::impl::outcome gicv3_its::impl::memory_stall(std::uint8_t op, const ch
 
 void gicv3_its::impl::cmd_thread() {
     for (;;) {
-        if (!enabled() || !(cbaser.get() & CBASER_VALID) || stalled ||
+        if (!enabled() || !(cbaser.get() & CBASER_VALID) || stalled || cwriter_beyond ||
             creadr_off == (cwriter.get() & QUEUE_OFFSET)) {
             sc_core::wait(cmd_ev);
+            continue;
+        }
+        if ((cwriter.get() & QUEUE_OFFSET) >= queue_bytes()) {
+            // Only a GITS_CBASER write can leave GITS_CWRITER there (a GITS_CWRITER write beyond the queue is
+            // ignored). CONSTRAINED UNPREDICTABLE; this ITS stalls instead of wrapping GITS_CREADR for ever.
+            cwriter_beyond = true;
+            guest_warning(its,
+                          "GITS_CWRITER 0x%016llx: offset 0x%llx is beyond the %llu-byte command queue (GITS_CBASER "
+                          "0x%016llx); no command is processed (GITS_CREADR.Stalled) until GITS_CWRITER is written "
+                          "with an offset inside the queue or GITS_CBASER is written",
+                          ull(cwriter.get()), ull(cwriter.get() & QUEUE_OFFSET), ull(queue_bytes()),
+                          ull(cbaser.get()));
             continue;
         }
         cmd_busy = true;
@@ -701,6 +751,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the collection table entry");
         cache_drop_if([&](std::uint32_t, std::uint32_t, const cache_entry& c) { return c.icid == icid; });
+        no_processor_warned[icid / 64] &= ~(std::uint64_t{1} << (icid % 64));
         return outcome::next;
     }
     case CMD_MAPTI:
@@ -761,6 +812,8 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         if (op == CMD_INT) {
             if (rdist.set_lpi_pending(proc, e.intid, offset))
                 ++its.stats_.lpis;
+            else if (proc >= nproc)
+                no_processor(e.icid, proc, e.intid, dev, ev, true);
         } else if (op == CMD_CLEAR) {
             rdist.clear_lpi_pending(proc, e.intid, offset);
         } else {
@@ -883,7 +936,7 @@ void gicv3_its::invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end) { m_->
 
 void gicv3_its::connect(lpi_sink_if& redistributors) { m_->sink = &redistributors; }
 
-bool gicv3_its::stalled() const { return m_->stalled; }
+bool gicv3_its::stalled() const { return m_->stalled || m_->cwriter_beyond; }
 
 void gicv3_its::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;

@@ -519,6 +519,9 @@ void dwc_edma::impl::channel::transfer() {
         }
         at += DATA_ELEMENT;
         set64(llp_lo, llp_hi, at);
+        // Like a link element: an element moves no TLP when it is empty (move() never synchronises then), so
+        // the channel keeps within a quantum of the kernel here — and sees STOP / ENGINE_EN = 0 in time.
+        sync_if_ahead(t);
     }
     wait_until(std::max(t, done));
     set_cs(channel_status::stopped);

@@ -323,7 +323,7 @@ dwc_ep::impl::impl(dwc_ep& e, const params& prm)
       dbi2("dbi2", prm.num_functions * prm.func_dbi_stride, sizes_124), app("app", 0x1000),
       atu(e.name(),
           detail::dwc_iatu::params{prm.num_ib_windows, prm.num_ob_windows, prm.atu_size, prm.min_region_size,
-                                   prm.max_region_upper, e.cycles(prm.atu_enable_delay)},
+                                   prm.max_region_upper, e.cycles(prm.atu_enable_delay), prm.num_functions},
           [this](unsigned func, unsigned bar) -> std::uint64_t {
               if (func >= fns.size() || bar > 5)
                   return 0;

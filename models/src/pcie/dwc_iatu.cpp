@@ -4,6 +4,8 @@
 
 #include "dbvp/core/report.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <stdexcept>
 
 namespace dbvp::pcie::detail {
@@ -44,6 +46,11 @@ struct dwc_iatu::region {
                 check_on_enable();
             }
         });
+        ctrl1.on_write([this](const reg_write& w) {
+            // FUNC_NUM changed under an enabled outbound region: its TLPs change requester from now on.
+            if (!inbound && (ctrl2.get() & CTRL2_ENABLE) && ((w.old_value ^ w.new_value) & CTRL1_FUNC_NUM))
+                check_function(false, w.new_value);
+        });
         lower_base.on_write([this](const reg_write& w) { check_low_zero("LOWER_BASE", w.data); });
         lower_target.on_write([this](const reg_write& w) { check_low_zero("LOWER_TARGET", w.data); });
         limit.on_write([this](const reg_write& w) {
@@ -76,6 +83,79 @@ struct dwc_iatu::region {
                           ull(atu.p_.min_region_size), ull(data & ~static_cast<std::uint64_t>(low) & 0xffffffffu));
     }
 
+    /// Outbound: CTRL1.FUNC_NUM names a function the controller does not have (warned at enable and when CTRL1
+    /// changes FUNC_NUM of an enabled region: once per programming, never per TLP).
+    void check_function(bool at_enable, std::uint64_t c1) const {
+        const unsigned f = static_cast<unsigned>((c1 & CTRL1_FUNC_NUM) >> CTRL1_FUNC_SHIFT);
+        if (f < atu.p_.num_functions)
+            return;
+        guest_warning(atu.owner_.c_str(),
+                      "outbound iATU region %u %s 0x%08llx%s: FUNC_NUM %u, but the controller has %u function%s; "
+                      "the region's TLPs carry the requester ID of a function that does not exist",
+                      index, at_enable ? "enabled with CTRL1" : "CTRL1 written with", ull(c1),
+                      at_enable ? "" : " while enabled", f, atu.p_.num_functions,
+                      atu.p_.num_functions == 1 ? "" : "s");
+    }
+
+    /// BAR of a BAR-match inbound region (CTRL2.BAR).
+    static unsigned bar_of(std::uint64_t c2) { return static_cast<unsigned>((c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT); }
+
+    /// Warns (once per enable) when an enabled region of the same direction can match a request this one
+    /// matches: address ranges that intersect (inbound: unless both match different functions), or two BAR-match
+    /// regions for the same BAR (and compatible functions). Behaviour is unchanged: the lowest index translates.
+    void check_overlap() const {
+        const auto& all = inbound ? atu.ib_ : atu.ob_;
+        const std::uint64_t c2 = ctrl2.get();
+        const bool bar_mode = inbound && (c2 & CTRL2_BAR_MODE);
+        const bool func_match = inbound && (c2 & CTRL2_FUNC_NUM_MATCH);
+        const std::uint64_t lo = base(), hi = limit_address();
+        const region* first = nullptr;
+        unsigned more = 0;
+        for (const auto& op : all) {
+            const region& o = *op;
+            const std::uint64_t oc2 = o.ctrl2.get();
+            if (&o == this || !(oc2 & CTRL2_ENABLE) || (o.ctrl1.get() & CTRL1_TYPE) != TYPE_MEM)
+                continue;
+            if (inbound) {
+                if (func_match && (oc2 & CTRL2_FUNC_NUM_MATCH) && o.func() != func())
+                    continue;
+                if (static_cast<bool>(oc2 & CTRL2_BAR_MODE) != bar_mode)
+                    continue; // a BAR-match region against an address range: depends on the BAR's address
+            }
+            if (bar_mode) {
+                if (bar_of(oc2) != bar_of(c2))
+                    continue;
+            } else {
+                const std::uint64_t olo = o.base(), ohi = o.limit_address();
+                if (ohi < olo || olo > hi || lo > ohi)
+                    continue;
+            }
+            if (!first)
+                first = &o;
+            else
+                ++more;
+        }
+        if (!first)
+            return;
+        char others[48] = "";
+        if (more)
+            std::snprintf(others, sizeof others, " and %u more enabled region%s", more, more == 1 ? "" : "s");
+        const unsigned winner = std::min(index, first->index);
+        if (bar_mode)
+            guest_warning(atu.owner_.c_str(),
+                          "inbound iATU region %u enabled with CTRL2 0x%08llx (BAR-match, BAR%u) overlaps enabled "
+                          "region %u (BAR-match, the same BAR)%s; region %u translates the requests both match "
+                          "(lowest index first)",
+                          index, ull(c2), bar_of(c2), first->index, others, winner);
+        else
+            guest_warning(atu.owner_.c_str(),
+                          "%s iATU region %u enabled with [0x%llx, 0x%llx] (LOWER_BASE 0x%08llx, LIMIT 0x%08llx) "
+                          "overlaps enabled region %u [0x%llx, 0x%llx]%s; region %u translates the addresses both "
+                          "match (lowest index first)",
+                          dir(), index, ull(lo), ull(hi), ull(lower_base.get()), ull(limit.get()), first->index,
+                          ull(first->base()), ull(first->limit_address()), others, winner);
+    }
+
     void check_on_enable() const {
         const std::uint32_t c1 = static_cast<std::uint32_t>(ctrl1.get());
         const std::uint32_t c2 = static_cast<std::uint32_t>(ctrl2.get());
@@ -86,6 +166,8 @@ struct dwc_iatu::region {
                           dir(), index, c1 & CTRL1_TYPE);
             return;
         }
+        if (!inbound)
+            check_function(true, c1);
         if (inbound && (c2 & CTRL2_BAR_MODE)) {
             const unsigned bar = (c2 & CTRL2_BAR) >> CTRL2_BAR_SHIFT;
             if (bar > 5) {
@@ -101,12 +183,16 @@ struct dwc_iatu::region {
                               "inbound iATU region %u (BAR-match, function %u BAR%u) target 0x%llx is not aligned "
                               "to the BAR size 0x%llx; the low bits are ignored",
                               index, func(), bar, ull(target()), ull(mask + 1));
+            check_overlap();
             return;
         }
-        if (limit_address() < base())
+        if (limit_address() < base()) {
             guest_warning(atu.owner_.c_str(),
                           "%s iATU region %u enabled with limit 0x%llx below base 0x%llx; the region never matches",
                           dir(), index, ull(limit_address()), ull(base()));
+            return;
+        }
+        check_overlap();
     }
 };
 

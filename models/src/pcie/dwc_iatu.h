@@ -55,6 +55,7 @@ public:
         std::uint64_t min_region_size = 0x10000;
         std::uint32_t max_region_upper = 0;
         sc_core::sc_time enable_delay;
+        unsigned num_functions = 8; // functions of the controller (outbound CTRL1.FUNC_NUM beyond them warns)
     };
     /// Mask (size - 1) of BAR `bar` of function `func`, 0 when the BAR is disabled (for enable-time checks).
     using bar_mask_fn = std::function<std::uint64_t(unsigned func, unsigned bar)>;

@@ -264,6 +264,7 @@ struct smmuv3::impl {
     walk_req* head = nullptr;
     walk_req* tail = nullptr;
     sc_core::sc_event walk_ev, walk_done_ev, cmd_ev;
+    std::uint64_t cmdq_epoch = 0; // bumped when CR0.CMDQEN falls: a command in flight is abandoned
     tlm::tlm_generic_payload walk_pl, cmd_pl;
 };
 
@@ -309,6 +310,8 @@ smmuv3::impl::impl(smmuv3& o, const params& prm)
             check_queue_base("EVTQ_BASE", evtq_base, EVENTQS, EVT_BYTES);
         if (rising & CR0_SMMUEN)
             check_strtab();
+        if (w.old_value & ~w.new_value & CR0_CMDQEN)
+            ++cmdq_epoch; // CR0ACK.CMDQEN = 0 below: from now on CMDQ_CONS belongs to software
         cr0ack.set(w.new_value);
         if (rising & CR0_CMDQEN)
             cmd_ev.notify(offset_of(w.ctx));
@@ -981,12 +984,17 @@ void smmuv3::impl::run_commands() {
         const std::uint32_t cons = cons_reg & m;
         if ((static_cast<std::uint32_t>(cmdq_prod.get()) & m) == cons)
             return;
+        const std::uint64_t epoch = cmdq_epoch;
         unsigned char buf[CMD_BYTES];
         sc_time t = SC_ZERO_TIME;
         const bool ok = bus(cmd_pl, tlm::TLM_READ_COMMAND, q.base + ptr_index(cons, q.log2) * CMD_BYTES, buf,
                             CMD_BYTES, t);
         t += s.cycles(cfg.cmd_latency);
         sc_core::wait(t);
+        // CMDQEN dropped while the command was in flight: CR0ACK.CMDQEN already reads 0, so the SMMU has stopped
+        // consuming; the command is abandoned (not executed, CMDQ_CONS not written — software may have reset it).
+        if (epoch != cmdq_epoch)
+            continue;
         if (!ok) {
             cmdq_cons.set((cons_reg & ~CONS_ERR) | (CERROR_ABT << CONS_ERR_SHIFT));
             raise_gerror(GERROR_CMDQ_ERR, SC_ZERO_TIME);
