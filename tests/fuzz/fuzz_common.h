@@ -66,6 +66,26 @@ private:
     std::vector<std::uint8_t> buf_;
 };
 
+/// The n bytes at address pa of a RAM whose bytes `ram` hold [base, base + size), or nullptr if they are not all
+/// inside (a table address from the input may point anywhere).
+inline std::uint8_t* window(std::uint8_t* ram, std::uint64_t base, std::uint64_t size, std::uint64_t pa,
+                            std::uint64_t n) {
+    if (pa < base || pa - base > size || n > size - (pa - base))
+        return nullptr;
+    return ram + (pa - base);
+}
+/// 64-bit little-endian store / load through window()'s answer (nothing / 0 outside the RAM).
+inline void store64(std::uint8_t* p, std::uint64_t v) {
+    if (p)
+        std::memcpy(p, &v, 8);
+}
+inline std::uint64_t load64(const std::uint8_t* p) {
+    std::uint64_t v = 0;
+    if (p)
+        std::memcpy(&v, p, 8);
+    return v;
+}
+
 [[noreturn]] inline void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 inline void fail(const char* fmt, ...) {
     std::va_list ap;
@@ -126,6 +146,33 @@ inline void restore_main_stack() {
     void* fake = nullptr;
     __sanitizer_start_switch_fiber(&fake, bottom, size);
     __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
+}
+
+/// The SystemC targets' driver: an SC_THREAD body that runs one input per activation. Driver has `bool busy,
+/// done`, `sc_core::sc_event go` and `void job()` (reads the input it was given).
+template <class Driver> void driver_loop(Driver& d) {
+    for (;;) {
+        while (!d.busy)
+            sc_core::wait(d.go);
+        d.job();
+        d.busy = false;
+        d.done = true;
+        sc_core::sc_pause();
+    }
+}
+
+/// LLVMFuzzerTestOneInput of a SystemC target: hands the input to the driver thread, runs the kernel until the
+/// thread pauses it (at most 1 s of simulated time) and fails if the input did not finish.
+template <class Driver> void run_input(Driver& d, const std::uint8_t* data, std::size_t size) {
+    d.data = data;
+    d.size = size;
+    d.busy = true;
+    d.done = false;
+    d.go.notify(sc_core::SC_ZERO_TIME);
+    sc_core::sc_start(sc_core::sc_time(1, sc_core::SC_SEC));
+    restore_main_stack();
+    if (!d.done)
+        fail("the driver thread is still blocked after 1 s of simulated time (a request never completed)");
 }
 
 /// Call first thing (LLVMFuzzerInitialize): no banner, the report policy above.

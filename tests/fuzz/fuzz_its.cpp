@@ -141,16 +141,7 @@ struct driver : sc_core::sc_module {
         SC_THREAD(run);
     }
 
-    void run() {
-        for (;;) {
-            while (!busy)
-                sc_core::wait(go);
-            job();
-            busy = false;
-            done = true;
-            sc_core::sc_pause();
-        }
-    }
+    void run() { dbvp::fuzz::driver_loop(*this); }
 
     // ---- Accesses -------------------------------------------------------------------------------------------
     std::uint64_t rd(std::uint64_t addr, unsigned len = 8) {
@@ -161,20 +152,10 @@ struct driver : sc_core::sc_module {
     void wr(std::uint64_t addr, std::uint64_t v, unsigned len = 8) { m.write(addr, &v, len); }
     void idle_ns(std::uint64_t ns) { m.wait_until(m.now() + sc_time(static_cast<double>(ns), SC_NS)); }
     std::uint8_t* ram(std::uint64_t pa, std::uint64_t n) {
-        if (pa < RAM_BASE || pa - RAM_BASE > RAM_SIZE || n > RAM_SIZE - (pa - RAM_BASE))
-            return nullptr;
-        return b.ram.data() + (pa - RAM_BASE);
+        return dbvp::fuzz::window(b.ram.data(), RAM_BASE, RAM_SIZE, pa, n);
     }
-    void put64(std::uint64_t pa, std::uint64_t v) {
-        if (std::uint8_t* p = ram(pa, 8))
-            std::memcpy(p, &v, 8);
-    }
-    std::uint64_t get64(std::uint64_t pa) {
-        std::uint64_t v = 0;
-        if (std::uint8_t* p = ram(pa, 8))
-            std::memcpy(&v, p, 8);
-        return v;
-    }
+    void put64(std::uint64_t pa, std::uint64_t v) { dbvp::fuzz::store64(ram(pa, 8), v); }
+    std::uint64_t get64(std::uint64_t pa) { return dbvp::fuzz::load64(ram(pa, 8)); }
 
     void check_creadr(std::uint64_t r) {
         const std::uint64_t qbytes = ((rd(ITS_BASE + GITS_CBASER) & 0xff) + 1) * 0x1000;
@@ -541,15 +522,6 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    driver& d = *g_bench->drv;
-    d.data = data;
-    d.size = size;
-    d.busy = true;
-    d.done = false;
-    d.go.notify(sc_core::SC_ZERO_TIME);
-    sc_core::sc_start(sc_time(1, sc_core::SC_SEC));
-    dbvp::fuzz::restore_main_stack();
-    if (!d.done)
-        fail("the driver thread is still blocked after 1 s of simulated time (a request never completed)");
+    dbvp::fuzz::run_input(*g_bench->drv, data, size);
     return 0;
 }
