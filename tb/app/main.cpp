@@ -151,6 +151,17 @@ struct axis {
 };
 
 /// "path=v1,v2,..." or "path=lo..hi" / "path=lo..hi:+step" / "path=lo..hi:*factor" (integers, 0x allowed).
+/// The sweep's next point: `at` holds one value index per axis, the last axis varying fastest. false after the
+/// last point (then `at` is back at the first).
+bool next_point(const std::vector<axis>& axes, std::vector<std::size_t>& at) {
+    for (std::size_t i = axes.size(); i-- > 0;) {
+        if (++at[i] < axes[i].values.size())
+            return true;
+        at[i] = 0;
+    }
+    return false;
+}
+
 bool parse_axis(const std::string& spec, axis& out, std::string& error) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -472,14 +483,7 @@ int sc_main(int argc, char* argv[]) {
                                      point.c_str());
                         throw;
                     }
-                    more = false;
-                    for (std::size_t i = axes.size(); i-- > 0;) {
-                        if (++at[i] < axes[i].values.size()) {
-                            more = true;
-                            break;
-                        }
-                        at[i] = 0;
-                    }
+                    more = next_point(axes, at);
                 }
             }
             std::ofstream html;
@@ -543,14 +547,7 @@ int sc_main(int argc, char* argv[]) {
                     if (points > 4)
                         std::fprintf(stderr, "dbvp sweep: %zu/%zu points\n", done, points);
                 }
-                more = false;
-                for (std::size_t i = axes.size(); i-- > 0;) {
-                    if (++at[i] < axes[i].values.size()) {
-                        more = true;
-                        break;
-                    }
-                    at[i] = 0;
-                }
+                more = next_point(axes, at);
             }
             if (json)
                 std::printf("]\n");

@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -511,27 +512,24 @@ scenario_result from_json(const std::string& text) {
     return r;
 }
 
-scenario_result run_isolated(const scenario& s) {
+namespace {
+
+/// Runs `body` in a forked child (a fresh SystemC kernel: one elaboration per process) and returns what it
+/// produced (empty if the child died before it could write it) and the child's wait status. false: no child.
+bool in_child(const std::function<std::string()>& body, std::string& text, int& status) {
     int fds[2];
-    if (pipe(fds) != 0) {
-        scenario_result r;
-        r.error = "pipe() failed";
-        return r;
-    }
+    if (pipe(fds) != 0)
+        return false;
     std::fflush(nullptr);
     const pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return false;
+    }
     if (pid == 0) {
         close(fds[0]);
-        std::string out;
-        try {
-            out = to_json(run_scenario(s));
-        } catch (const std::exception& e) {
-            scenario_result r;
-            r.platform = s.platform;
-            r.function = to_string(s.function);
-            r.error = e.what();
-            out = to_json(r);
-        }
+        const std::string out = body();
         std::size_t done = 0;
         while (done < out.size()) {
             const ssize_t n = write(fds[1], out.data() + done, out.size() - done);
@@ -543,19 +541,41 @@ scenario_result run_isolated(const scenario& s) {
         _exit(0);
     }
     close(fds[1]);
-    std::string text;
+    text.clear();
     char buf[4096];
     ssize_t n;
     while ((n = read(fds[0], buf, sizeof buf)) > 0)
         text.append(buf, static_cast<std::size_t>(n));
     close(fds[0]);
-    int status = 0;
+    status = 0;
     waitpid(pid, &status, 0);
-    if (text.empty()) {
+    return true;
+}
+
+} // namespace
+
+scenario_result run_isolated(const scenario& s) {
+    auto failed = [&s](const std::string& why) {
         scenario_result r;
         r.platform = s.platform;
         r.function = to_string(s.function);
-        r.error = "the run crashed (status " + std::to_string(status) + ")";
+        r.error = why;
+        return r;
+    };
+    std::string text;
+    int status = 0;
+    if (!in_child(
+            [&] {
+                try {
+                    return to_json(run_scenario(s));
+                } catch (const std::exception& e) {
+                    return to_json(failed(e.what()));
+                }
+            },
+            text, status))
+        return failed("pipe() or fork() failed");
+    if (text.empty()) {
+        scenario_result r = failed("the run crashed (status " + std::to_string(status) + ")");
         r.crashed = true;
         return r;
     }
@@ -563,47 +583,23 @@ scenario_result run_isolated(const scenario& s) {
 }
 
 void check_isolated(const scenario& s) {
-    int fds[2];
-    if (pipe(fds) != 0)
-        return; // cannot check ahead: the run reports the error
-    std::fflush(nullptr);
-    const pid_t pid = fork();
-    if (pid < 0) {
-        close(fds[0]);
-        close(fds[1]);
-        return;
-    }
-    if (pid == 0) {
-        close(fds[0]);
-        std::string out = "{}";
-        try {
-            platform p("platform", options_of(s));
-        } catch (const config_error& e) {
-            out = nlohmann::json{{"file", e.file()}, {"node", e.node()}, {"property", e.property()},
-                                 {"problem", e.problem()}}
-                      .dump();
-        } catch (...) {
-            // Not a description error: the run reports it.
-        }
-        std::size_t done = 0;
-        while (done < out.size()) {
-            const ssize_t n = write(fds[1], out.data() + done, out.size() - done);
-            if (n <= 0)
-                break;
-            done += static_cast<std::size_t>(n);
-        }
-        close(fds[1]);
-        _exit(0);
-    }
-    close(fds[1]);
     std::string text;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fds[0], buf, sizeof buf)) > 0)
-        text.append(buf, static_cast<std::size_t>(n));
-    close(fds[0]);
     int status = 0;
-    waitpid(pid, &status, 0);
+    if (!in_child(
+            [&]() -> std::string {
+                try {
+                    platform p("platform", options_of(s));
+                } catch (const config_error& e) {
+                    return nlohmann::json{{"file", e.file()}, {"node", e.node()}, {"property", e.property()},
+                                          {"problem", e.problem()}}
+                        .dump();
+                } catch (...) {
+                    // Not a description error: the run reports it.
+                }
+                return "{}";
+            },
+            text, status))
+        return; // cannot check ahead: the run reports the error
     const auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_object() && j.contains("problem"))
         throw config_error(j.value("file", ""), j.value("node", ""), j.value("property", ""), j.value("problem", ""));
