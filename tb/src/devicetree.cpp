@@ -164,7 +164,7 @@ void device_tree::set_property(const std::string& assignment) {
     const std::string value = assignment.substr(eq + 1);
     const int off = fdt_path_offset(blob_.data(), node.c_str());
     if (off < 0)
-        throw config_error(file_, node, prop, "override names a node that does not exist");
+        throw config_error(file_, node, prop, config_error::NO_SUCH_NODE);
     if (prop.empty())
         throw config_error(file_, node, prop, "override has no property name");
     // Numbers -> cells; nothing -> an empty property (a flag); anything else -> string. The text is kept for the

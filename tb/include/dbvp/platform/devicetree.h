@@ -27,6 +27,9 @@ public:
     const std::string& property() const { return property_; }
     const std::string& problem() const { return problem_; }
 
+    /// problem() of an override (--set) naming a node the description does not have.
+    static constexpr const char* NO_SUCH_NODE = "override names a node that does not exist";
+
 private:
     std::string file_, node_, property_, problem_;
 };
