@@ -24,8 +24,7 @@
 // The benches drive the models through plain initiator sockets (any access size), so they set the TLM global
 // quantum to 1 us themselves, as the platform does (dbvp,quantum-ns). (With a zero quantum the GIC's
 // redistributor engine used to hang in delta cycles: GicGuest.RedistributorMakesProgressWithAZeroGlobalQuantum.)
-// Problems the soaks found are reproduced by directed tests in tests/models/test_guest_<model>.cpp (DISABLED_
-// while the model is not fixed yet).
+// Problems the soaks found are reproduced, and kept fixed, by directed tests in tests/models/test_guest_<model>.cpp.
 #include "dbvp/bus/router.h"
 #include "dbvp/core/irq.h"
 #include "dbvp/core/master.h"
