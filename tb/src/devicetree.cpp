@@ -238,7 +238,7 @@ bool dt_node::has(const char* prop) const {
 void dt_node::consume(const char* prop) { consumed_.insert(prop); }
 
 void dt_node::check_numeric_override(const char* prop, const std::string& expected, bool ranged, std::uint64_t min,
-                                     std::uint64_t max, bool in_hex) const {
+                                     std::uint64_t max, bool in_hex, std::size_t max_numbers) const {
     const std::string* text = dt_->override_text(path(), prop);
     if (!text)
         return;
@@ -251,6 +251,8 @@ void dt_node::check_numeric_override(const char* prop, const std::string& expect
     for (const auto& tok : toks)
         if (parse_override_number(tok).k == override_number::not_a_number)
             fail(prop, expected + ", found \"" + *text + "\", which is not a number" + note);
+    if (max_numbers && toks.size() > max_numbers)
+        fail(prop, expected + ", found " + std::to_string(toks.size()) + " numbers (\"" + *text + "\")" + note);
     if (ranged && toks.size() == 1) {
         const override_number n = parse_override_number(toks[0]);
         if (n.k == override_number::negative)
@@ -289,7 +291,7 @@ std::uint32_t dt_node::u32(const char* prop, std::uint32_t fallback, std::uint32
     const void* p = raw(prop, len);
     if (!p)
         return fallback;
-    check_numeric_override(prop, "expected one cell", true, min, max, false);
+    check_numeric_override(prop, "expected one cell", true, min, max, false, 1);
     std::uint64_t v;
     if (len == 4)
         v = be_cells(p, 1);
@@ -315,7 +317,7 @@ std::uint64_t dt_node::u64(const char* prop, std::uint64_t fallback, std::uint64
     const void* p = raw(prop, len);
     if (!p)
         return fallback;
-    check_numeric_override(prop, "expected one or two cells", true, min, max, true);
+    check_numeric_override(prop, "expected one or two cells", true, min, max, true, 2);
     if (len != 4 && len != 8)
         fail(prop, "expected one or two cells, found " + std::to_string(len) + " bytes");
     const std::uint64_t v = be_cells(p, len / 4);
@@ -534,7 +536,7 @@ void dt_node::finish() const {
             fail(name, "unknown property");
         if (std::strcmp(name, "interrupt-parent") == 0) {
             // Standard, allowed everywhere; it must still refer to an interrupt controller.
-            check_numeric_override(name, "expected one cell (a phandle)", false, 0, 0, false);
+            check_numeric_override(name, "expected one cell (a phandle)", false, 0, 0, false, 1);
             if (len != 4)
                 fail(name, "expected one cell (a phandle), found " + std::to_string(len) + " bytes");
             const auto ph = static_cast<std::uint32_t>(be_cells(value, 1));

@@ -385,7 +385,12 @@ std::vector<set_case> set_cases() {
         // malformed values
         {"WordForANumber", "generic", EP + "/num-ib-windows=sixteen", "/" + EP, "num-ib-windows", "expected one cell"},
         {"BadHexDigits", "generic", EP + "/num-ib-windows=0x1g", "/" + EP, "num-ib-windows", "expected one cell"},
-        {"TwoCellsForOne", "generic", EP + "/num-ib-windows=16 16", "/" + EP, "num-ib-windows", "expected one cell"},
+        {"TwoCellsForOne", "generic", EP + "/num-ib-windows=16 16", "/" + EP, "num-ib-windows",
+         "expected one cell, found 2 numbers (\"16 16\") (accepted range 1..256)"},
+        {"ThreeCellsForAnAddress", "generic", "host/dbvp,msi-address=1 2 3", "/host", "dbvp,msi-address",
+         "expected one or two cells, found 3 numbers"},
+        {"TwoPhandles", "generic", EP + "/interrupt-parent=1 2", "/" + EP, "interrupt-parent",
+         "expected one cell (a phandle), found 2 numbers"},
         {"HugeNumber", "generic", EP + "/num-ib-windows=99999999999999999999", "/" + EP, "num-ib-windows",
          "expected one cell"},
         {"NumberForAString", "imx95", EP + "/bar1/dbvp,type=7", "/" + EP + "/bar1", "dbvp,type", "expected one string"},

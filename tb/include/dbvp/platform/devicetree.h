@@ -106,7 +106,7 @@ private:
     /// 32 bits is reported with the range, not as the two cells it became. `expected` starts the message
     /// ("expected one cell"). Returns when the value is fine (the blob's cells are then checked as usual).
     void check_numeric_override(const char* prop, const std::string& expected, bool ranged, std::uint64_t min,
-                                std::uint64_t max, bool in_hex) const;
+                                std::uint64_t max, bool in_hex, std::size_t max_numbers = 0) const;
 
     const device_tree* dt_;
     int offset_;
