@@ -18,6 +18,7 @@
 #include "fuzz_format.h"
 
 #include "dbvp/bus/router.h"
+#include "dbvp/core/payload.h"
 #include "dbvp/core/irq.h"
 #include "dbvp/core/master.h"
 #include "dbvp/core/sideband.h"
@@ -300,15 +301,7 @@ struct driver : sc_core::sc_module {
         a.has_stream_id = !(xf & XF_NO_SID);
         a.stream_id = sid;
         std::memset(buf, 0x5a, sizeof buf);
-        pl.set_command((xf & XF_WRITE) ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-        pl.set_address(va);
-        pl.set_data_ptr(buf);
-        pl.set_data_length(len);
-        pl.set_streaming_width(len);
-        pl.set_byte_enable_ptr(nullptr);
-        pl.set_byte_enable_length(0);
-        pl.set_dmi_allowed(false);
-        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        dbvp::prepare_access(pl, (xf & XF_WRITE) ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, va, buf, len);
         pl.set_extension(&a);
         if (debug) {
             const unsigned n = dev_socket->transport_dbg(pl);

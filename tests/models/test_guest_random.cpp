@@ -26,6 +26,7 @@
 // redistributor engine used to hang in delta cycles: GicGuest.RedistributorMakesProgressWithAZeroGlobalQuantum.)
 // Problems the soaks found are reproduced, and kept fixed, by directed tests in tests/models/test_guest_<model>.cpp.
 #include "dbvp/bus/router.h"
+#include "dbvp/core/payload.h"
 #include "dbvp/core/irq.h"
 #include "dbvp/core/master.h"
 #include "dbvp/core/sideband.h"
@@ -167,15 +168,7 @@ struct port : sc_core::sc_module {
     ~port() override { pl.clear_extension<pcie_attr>(); }
     tlm::tlm_response_status access(bool write, std::uint64_t addr, void* data, unsigned len,
                                     pcie_attr* attr = nullptr) {
-        pl.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-        pl.set_address(addr);
-        pl.set_data_ptr(static_cast<unsigned char*>(data));
-        pl.set_data_length(len);
-        pl.set_streaming_width(len);
-        pl.set_byte_enable_ptr(nullptr);
-        pl.set_byte_enable_length(0);
-        pl.set_dmi_allowed(false);
-        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        prepare_access(pl, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, addr, data, len);
         if (attr)
             pl.set_extension(attr);
         sc_time d = SC_ZERO_TIME;

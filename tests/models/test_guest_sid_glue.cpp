@@ -3,6 +3,7 @@
 // LUT registers take 32-bit accesses only: anything else is TLM_GENERIC_ERROR_RESPONSE, an offset with no
 // register TLM_ADDRESS_ERROR_RESPONSE, each with a guest warning naming the offset; the LUT does not change.
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/payload.h"
 #include "dbvp/pcie/sid_glue.h"
 #include "reports.h"
 
@@ -45,11 +46,7 @@ struct bench : sc_core::sc_module {
     }
     tlm::tlm_response_status reg(bool write, std::uint64_t off, std::uint64_t& v, unsigned len) {
         tlm::tlm_generic_payload p;
-        p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-        p.set_address(off);
-        p.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-        p.set_data_length(len);
-        p.set_streaming_width(len);
+        prepare_access(p, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, off, &v, len);
         sc_core::sc_time d = sc_core::SC_ZERO_TIME;
         cpu->b_transport(p, d);
         sc_core::wait(d);

@@ -6,6 +6,7 @@
 // (fixed).
 #include "smmu_bench.h"
 
+#include "dbvp/core/payload.h"
 #include <gtest/gtest.h>
 
 using namespace dbvp;
@@ -19,11 +20,7 @@ struct reg_port : sc_core::sc_module {
     explicit reg_port(sc_core::sc_module_name n) : sc_module(n) {}
     tlm::tlm_response_status access(bool write, std::uint64_t addr, std::uint64_t& v, unsigned len) {
         tlm::tlm_generic_payload p;
-        p.set_command(write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND);
-        p.set_address(addr);
-        p.set_data_ptr(reinterpret_cast<unsigned char*>(&v));
-        p.set_data_length(len);
-        p.set_streaming_width(len);
+        prepare_access(p, write ? tlm::TLM_WRITE_COMMAND : tlm::TLM_READ_COMMAND, addr, &v, len);
         sc_core::sc_time d = sc_core::SC_ZERO_TIME;
         socket->b_transport(p, d);
         sc_core::wait(d);

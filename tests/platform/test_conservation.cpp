@@ -102,6 +102,18 @@ std::string reason_text(const platform::scenario_result& r) {
     return w;
 }
 
+/// One run (probe or soak) added to its combination's totals.
+void tally(combo& c, const platform::scenario_result& r) {
+    c.runs++;
+    c.rung += r.rung;
+    c.delivered += r.delivered;
+    c.coalesced += r.coalesced;
+    c.dropped += r.dropped;
+    c.backends[r.backend]++;
+    if (c.first_reason.empty())
+        c.first_reason = reason_text(r);
+}
+
 /// The drops the models recorded, from the reasons: the sum of the "(xN)" counts (1 without one) of the ITS, SMMU
 /// and endpoint lines.
 std::uint64_t recorded_drops(const platform::scenario_result& r) {
@@ -244,14 +256,7 @@ void soak(std::uint64_t target, double budget_s) {
         for (const auto& m : check_run(c, s, r))
             ADD_FAILURE() << c.name() << " probe: " << m;
         total += r.rung;
-        c.runs++;
-        c.rung += r.rung;
-        c.delivered += r.delivered;
-        c.coalesced += r.coalesced;
-        c.dropped += r.dropped;
-        c.backends[r.backend]++;
-        if (c.first_reason.empty())
-            c.first_reason = reason_text(r);
+        tally(c, r);
     }
     std::vector<combo*> live;
     for (auto& c : combos)
@@ -294,14 +299,7 @@ void soak(std::uint64_t target, double budget_s) {
         if (!quiet)
             std::printf("[ soak %4" PRIu64 "] %-34s %s\n", runs, c.name().c_str(), summary_line(s, r, secs).c_str());
         total += r.rung;
-        c.runs++;
-        c.rung += r.rung;
-        c.delivered += r.delivered;
-        c.coalesced += r.coalesced;
-        c.dropped += r.dropped;
-        c.backends[r.backend]++;
-        if (c.first_reason.empty())
-            c.first_reason = reason_text(r);
+        tally(c, r);
     }
     const double wall = elapsed();
 

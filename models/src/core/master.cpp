@@ -1,4 +1,5 @@
 #include "dbvp/core/master.h"
+#include "dbvp/core/payload.h"
 
 namespace dbvp {
 
@@ -22,15 +23,7 @@ tlm::tlm_response_status master::write(std::uint64_t addr, const void* data, uns
 
 tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len,
                                         pcie_attr* attr) {
-    payload_.set_command(cmd);
-    payload_.set_address(addr);
-    payload_.set_data_ptr(static_cast<unsigned char*>(data));
-    payload_.set_data_length(len);
-    payload_.set_streaming_width(len);
-    payload_.set_byte_enable_ptr(nullptr);
-    payload_.set_byte_enable_length(0);
-    payload_.set_dmi_allowed(false);
-    payload_.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+    prepare_access(payload_, cmd, addr, data, len);
     // The caller owns attr: detach it whatever happens in the target (the payload would delete it otherwise).
     struct detach {
         tlm::tlm_generic_payload& p;

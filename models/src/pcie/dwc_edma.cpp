@@ -1,5 +1,6 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "dbvp/pcie/dwc_edma.h"
+#include "dbvp/core/payload.h"
 
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
@@ -44,19 +45,6 @@ constexpr side_layout RD_LAYOUT{"RD",  o::RD_ENGINE_EN,  o::RD_DOORBELL,   0x038
                                 o::RD_INT_MASK,          o::RD_INT_CLEAR,  o::RD_ERR_STATUS_LOW, o::RD_ERR_STATUS_HIGH,
                                 o::RD_DONE_IMWR,         o::RD_ABORT_IMWR, o::RD_IMWR_DATA,  o::RD_LL_ERR_EN,
                                 0x104,                   0x118,            0x168};
-
-/// A reused payload made ready for one access.
-void prepare(tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data,
-             unsigned len) {
-    pl.set_command(cmd);
-    pl.set_address(addr);
-    pl.set_data_ptr(data);
-    pl.set_data_length(len);
-    pl.set_streaming_width(len);
-    pl.set_byte_enable_ptr(nullptr);
-    pl.set_dmi_allowed(false);
-    pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-}
 
 std::string name_of(const char* prefix, const char* what) { return std::string(prefix) + "_" + what; }
 
@@ -358,7 +346,7 @@ void dwc_edma::impl::channel::sync_if_ahead(const sc_time& at) {
 
 bool dwc_edma::impl::channel::local_access(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data,
                                            unsigned len, sc_time& at) {
-    prepare(pl_local, cmd, addr, data, len);
+    prepare_access(pl_local, cmd, addr, data, len);
     sc_time d = at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : SC_ZERO_TIME;
     m.e.local->b_transport(pl_local, d);
     at = sc_core::sc_time_stamp() + d;
@@ -370,7 +358,7 @@ bool dwc_edma::impl::channel::pcie_access(tlm::tlm_command cmd, std::uint64_t ad
     attr = pcie_attr{};
     attr.type = cmd == tlm::TLM_WRITE_COMMAND ? tlp_type::mem_wr : tlp_type::mem_rd;
     attr.posted = cmd == tlm::TLM_WRITE_COMMAND;
-    prepare(pl_pcie, cmd, addr, data, len);
+    prepare_access(pl_pcie, cmd, addr, data, len);
     sc_time d = at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : SC_ZERO_TIME;
     pl_pcie.set_extension(&attr); // owned here: detached again before the payload could free it
     m.e.pcie->b_transport(pl_pcie, d);

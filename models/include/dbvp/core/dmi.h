@@ -8,6 +8,7 @@
 // Only plain reads and writes (no byte enables) are served; anything else takes b_transport.
 #pragma once
 
+#include "dbvp/core/payload.h"
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -65,14 +66,7 @@ public:
     template <class Socket>
     bool access(Socket& socket, tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
                 unsigned len, sc_core::sc_time& offset) {
-        pl.set_command(cmd);
-        pl.set_address(addr);
-        pl.set_data_ptr(static_cast<unsigned char*>(data));
-        pl.set_data_length(len);
-        pl.set_streaming_width(len);
-        pl.set_byte_enable_ptr(nullptr);
-        pl.set_byte_enable_length(0);
-        pl.set_dmi_allowed(false);
+        prepare_access(pl, cmd, addr, data, len);
         if (access(cmd, addr, data, len, offset)) {
             pl.set_response_status(tlm::TLM_OK_RESPONSE);
             return true;
