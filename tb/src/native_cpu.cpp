@@ -1,5 +1,6 @@
 #include "dbvp/platform/native_cpu.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/trace.h"
 
@@ -18,7 +19,7 @@ constexpr std::uint64_t max_wait_ns = 1000000000000ull; // waits are capped at 1
 
 native_cpu::native_cpu(sc_core::sc_module_name name, const params& p, const void* fdt)
     : sc_module(name), clocked(p.clock_hz), bus("bus"), p_(p), fdt_(fdt), master_(bus), lines_(p.num_irqs),
-      pending_((p.num_irqs + 63) / 64, 0) {
+      pending_(p.num_irqs) {
     if (p_.irq_entry == 0)
         throw std::invalid_argument(std::string(this->name()) + ": irq_entry must be at least one cycle");
     snapshot_.reserve(8);
@@ -46,9 +47,9 @@ void native_cpu::irq_level(unsigned input, bool level, const sc_time& offset) {
     const bool was = l.level || l.edge;
     l.level = level;
     if (level)
-        l.since = sc_core::sc_time_stamp() + offset;
+        l.since = kernel_time() + offset;
     note_pending(input, was);
-    if (level)
+    if (level && waiting_)
         irq_ev_.notify(offset);
 }
 
@@ -58,10 +59,11 @@ void native_cpu::irq_edge(unsigned input, const sc_time& offset) {
     line& l = lines_[input];
     const bool was = l.level || l.edge;
     if (!was)
-        l.since = sc_core::sc_time_stamp() + offset;
+        l.since = kernel_time() + offset;
     l.edge = true;
     note_pending(input, was);
-    irq_ev_.notify(offset);
+    if (waiting_)
+        irq_ev_.notify(offset);
 }
 
 void native_cpu::note_pending(unsigned input, bool was) {
@@ -69,39 +71,30 @@ void native_cpu::note_pending(unsigned input, bool was) {
     const bool now = l.level || l.edge;
     if (now == was)
         return;
-    const std::uint64_t bit = 1ull << (input % 64);
     if (now) {
         ++npending_;
-        pending_[input / 64] |= bit;
+        pending_.set(input);
     } else {
         --npending_;
-        pending_[input / 64] &= ~bit;
+        pending_.reset(input);
     }
 }
 
 unsigned native_cpu::next_pending(unsigned from) const {
-    for (std::size_t w = from / 64; w < pending_.size(); ++w) {
-        std::uint64_t bits = pending_[w];
-        if (w == from / 64)
-            bits &= ~0ull << (from % 64);
-        if (bits)
-            return static_cast<unsigned>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
-    }
-    return static_cast<unsigned>(lines_.size());
+    const std::size_t n = pending_.find_next(from);
+    return n == sparse_bitset::npos ? static_cast<unsigned>(lines_.size()) : static_cast<unsigned>(n);
 }
 
 bool native_cpu::earliest_pending(sc_time& earliest) const {
     if (npending_ == 0)
         return false;
     bool any = false;
-    for (std::size_t w = 0; w < pending_.size(); ++w) {
-        for (std::uint64_t bits = pending_[w]; bits; bits &= bits - 1) {
-            const line& l = lines_[w * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))];
-            if (!any || l.since < earliest)
-                earliest = l.since;
-            any = true;
-        }
-    }
+    pending_.for_each([&](std::size_t n) {
+        const line& l = lines_[n];
+        if (!any || l.since < earliest)
+            earliest = l.since;
+        any = true;
+    });
     return any;
 }
 
@@ -120,17 +113,19 @@ bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
         // time can be overridden by an earlier notification, so also wake for the earliest known pending line.
         const sc_time until = any ? std::min(deadline, earliest) : deadline;
         // Temporal decoupling: a line known to become pending within the quantum is waited for in local time.
-        if (any && until - sc_core::sc_time_stamp() < tlm::tlm_global_quantum::instance().get()) {
+        if (any && until - kernel_time() < tlm::tlm_global_quantum::instance().get()) {
             master_.consume(until - now);
             continue;
         }
         // Otherwise synchronise first and look again: a line that rose while the local time was being caught
-        // up with notified irq_ev_ before the wait below could see it.
-        if (now > sc_core::sc_time_stamp()) {
+        // up is in the state looked at above (irq_ev_ is notified only while the wait below is in progress).
+        if (now > kernel_time()) {
             master_.sync();
             continue;
         }
+        waiting_ = true; // from the synchronisation inside on: a line rising meanwhile wakes the wait
         master_.wait_until(until, irq_ev_);
+        waiting_ = false;
     }
 }
 
@@ -168,7 +163,7 @@ bool native_cpu::service_controller() {
     line& nirq = lines_[0];
     bool ran = false;
     while (nirq.level && nirq.since <= master_.now()) {
-        const unsigned intid = ic_->acknowledge(master_.now() - sc_core::sc_time_stamp());
+        const unsigned intid = ic_->acknowledge(master_.now() - kernel_time());
         if (intid == cpu_interrupt_if::spurious)
             break;
         in_irq_ = true;
@@ -176,7 +171,7 @@ bool native_cpu::service_controller() {
         master_.consume(cycles(p_.irq_entry));
         ++irqs_taken_;
         dispatch(intid);
-        ic_->end_of_interrupt(intid, master_.now() - sc_core::sc_time_stamp());
+        ic_->end_of_interrupt(intid, master_.now() - kernel_time());
         if (trace::on())
             trace_handler(intid, t0);
         in_irq_ = false;

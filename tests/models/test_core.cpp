@@ -1,7 +1,8 @@
-// Core building blocks: clocked (cycle arithmetic), irq_out / irq_sink, memory, router and master (temporal
-// decoupling, pcie_attr round trip). Expected times are computed by hand from the parameters in each comment,
+// Core building blocks: clocked (cycle arithmetic, kernel_time), irq_out / irq_sink, memory, router and master
+// (temporal decoupling, pcie_attr round trip), lru_cache, sparse_bitset. Expected times are computed by hand from the parameters in each comment,
 // never from the model's own functions alone.
 #include "dbvp/bus/router.h"
+#include "dbvp/core/bitset.h"
 #include "dbvp/core/clocked.h"
 #include "dbvp/core/irq.h"
 #include "dbvp/core/lru.h"
@@ -10,11 +11,13 @@
 #include "dbvp/mem/memory.h"
 #include "reports.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
 #include <functional>
 #include <gtest/gtest.h>
+#include <random>
 #include <stdexcept>
 #include <systemc>
 #include <tlm>
@@ -1045,4 +1048,93 @@ TEST(CoreClocked, TimesIsExactAcrossTheWholeRange) {
     EXPECT_EQ(dbvp::times(dbvp::one_ns(), 17), ns(17));
     EXPECT_EQ(dbvp::times(dbvp::one_ps(), 123456789), ps(123456789));
     EXPECT_EQ(dbvp::one_ns().value(), 1000u);
+}
+
+TEST(CoreClocked, KernelTimeFollowsTheKernel) {
+    probe_bench b;
+    b.init.body = [&](initiator&) {
+        EXPECT_EQ(&dbvp::kernel_time(), &sc_time_stamp());
+        wait(ns(40));
+        EXPECT_EQ(dbvp::kernel_time(), ns(40));
+        EXPECT_EQ(dbvp::kernel_time(), sc_time_stamp());
+    };
+    sc_start();
+    EXPECT_TRUE(b.init.done);
+    EXPECT_EQ(dbvp::kernel_time(), sc_time_stamp());
+}
+
+namespace {
+// Every query of the set against a plain vector<bool>.
+void expect_same(const dbvp::sparse_bitset& s, const std::vector<bool>& ref, const char* when) {
+    std::vector<std::size_t> seen, want;
+    s.for_each([&](std::size_t i) { seen.push_back(i); });
+    for (std::size_t i = 0; i < ref.size(); ++i)
+        if (ref[i])
+            want.push_back(i);
+    ASSERT_EQ(seen, want) << when;
+    EXPECT_EQ(s.any(), !want.empty()) << when;
+    // find_next from every element next to a set one, from the start and past the end.
+    std::vector<std::size_t> froms{0, ref.size() - 1, ref.size(), ref.size() + 5};
+    for (const std::size_t w : want)
+        for (const std::size_t d : {0, 1, 2, 63, 64, 65, 4095, 4096, 4097})
+            for (const std::size_t f : {w + d, w >= d ? w - d : 0})
+                froms.push_back(f);
+    for (const std::size_t f : froms) {
+        std::size_t expect = dbvp::sparse_bitset::npos;
+        for (std::size_t i = f; i < ref.size(); ++i)
+            if (ref[i]) {
+                expect = i;
+                break;
+            }
+        ASSERT_EQ(s.find_next(f), expect) << when << ": find_next(" << f << ")";
+    }
+}
+} // namespace
+
+TEST(CoreBitset, AgreesWithAPlainBitVectorAcrossAllThreeLevels) {
+    // 600,000 elements: 9,375 words, 147 summary words, 3 top words (the top level is scanned too).
+    constexpr std::size_t n = 600000;
+    dbvp::sparse_bitset s(n);
+    std::vector<bool> ref(n, false);
+    expect_same(s, ref, "empty");
+    // Both ends, word, summary and top boundaries.
+    for (const std::size_t i : {std::size_t{0}, n - 1, std::size_t{63}, std::size_t{64}, std::size_t{4095},
+                                std::size_t{4096}, std::size_t{262143}, std::size_t{262144}, std::size_t{524288}}) {
+        s.set(i);
+        ref[i] = true;
+    }
+    expect_same(s, ref, "boundaries");
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 4; ++round) {
+        for (int k = 0; k < 300; ++k) {
+            const std::size_t i = rng() % n;
+            const bool on = rng() & 1;
+            s.set(i, on);
+            ref[i] = on;
+        }
+        expect_same(s, ref, "random");
+    }
+    // Clear them in random order: words, summary words and top words empty one after another.
+    std::vector<std::size_t> on;
+    for (std::size_t i = 0; i < n; ++i)
+        if (ref[i])
+            on.push_back(i);
+    std::shuffle(on.begin(), on.end(), rng);
+    for (std::size_t k = 0; k < on.size(); ++k) {
+        EXPECT_TRUE(s.test(on[k]));
+        s.reset(on[k]);
+        ref[on[k]] = false;
+        if (k % 40 == 0)
+            expect_same(s, ref, "clearing");
+    }
+    s.reset(12345); // clearing a clear bit changes nothing
+    expect_same(s, ref, "cleared");
+    s.assign(100);
+    EXPECT_EQ(s.size(), 100u);
+    EXPECT_EQ(s.words(), 2u);
+    EXPECT_FALSE(s.any());
+    s.set(99);
+    EXPECT_EQ(s.word(1), 1ull << 35);
+    EXPECT_EQ(s.find_next(0), 99u);
+    EXPECT_EQ(s.find_next(100), dbvp::sparse_bitset::npos);
 }

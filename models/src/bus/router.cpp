@@ -1,5 +1,6 @@
 #include "dbvp/bus/router.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
 #include "dbvp/core/trace.h"
@@ -45,8 +46,8 @@ void router::b_transport(int, tlm::tlm_generic_payload& p, sc_core::sc_time& del
     const range* r = decode(addr, p.get_data_length());
     // Tracing: only the inbound PCIe path (payloads with a pcie_attr), not every CPU or engine access.
     if (trace::on() && attr_of(p))
-        trace::span(trace::track::soc, p.is_write() ? "write" : "read", sc_core::sc_time_stamp() + delay,
-                    sc_core::sc_time_stamp() + delay + cycles(p_.latency),
+        trace::span(trace::track::soc, p.is_write() ? "write" : "read", kernel_time() + delay,
+                    kernel_time() + delay + cycles(p_.latency),
                     {trace::arg::hex("address", addr), {"size", p.get_data_length()},
                      {"target", r ? r->label.c_str() : "decode miss"}});
     delay += cycles(p_.latency);

@@ -1,17 +1,28 @@
 #include "dbvp/core/master.h"
+
 #include "dbvp/core/payload.h"
 
 namespace dbvp {
 
 master::master(tlm::tlm_base_initiator_socket<>& socket) : socket_(socket) {
-    if (tlm_utils::tlm_quantumkeeper::get_global_quantum() == sc_core::SC_ZERO_TIME)
-        tlm_utils::tlm_quantumkeeper::set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
-    qk_.reset();
+    if (tlm::tlm_global_quantum::instance().get() == sc_core::SC_ZERO_TIME)
+        set_global_quantum(sc_core::sc_time(1, sc_core::SC_US));
+    reset_local();
 }
 
 master::~master() { payload_.clear_extension<pcie_attr>(); }
 
-void master::set_global_quantum(const sc_core::sc_time& q) { tlm_utils::tlm_quantumkeeper::set_global_quantum(q); }
+void master::set_global_quantum(const sc_core::sc_time& q) { tlm::tlm_global_quantum::instance().set(q); }
+
+void master::reset_local() {
+    local_ = sc_core::SC_ZERO_TIME;
+    next_sync_ = kernel_time() + tlm::tlm_global_quantum::instance().compute_local_quantum();
+}
+
+void master::sync_local() {
+    sc_core::wait(local_);
+    reset_local();
+}
 
 tlm::tlm_response_status master::read(std::uint64_t addr, void* data, unsigned len, pcie_attr* attr) {
     return access(tlm::TLM_READ_COMMAND, addr, data, len, attr);
@@ -35,14 +46,14 @@ tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr
     } guard{payload_, attr};
     if (attr)
         payload_.set_extension(attr);
-    sc_core::sc_time delay = qk_.get_local_time();
+    sc_core::sc_time delay = local_;
     // Absolute times: a target may wait inside b_transport and hand back a smaller offset.
-    const sc_core::sc_time before = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time before = kernel_time() + delay;
     socket_->b_transport(payload_, delay);
-    last_delay_ = sc_core::sc_time_stamp() + delay - before;
-    qk_.set(delay);
-    if (qk_.need_sync())
-        qk_.sync();
+    last_delay_ = kernel_time() + delay - before;
+    local_ = delay;
+    if (need_sync())
+        sync_local();
     return payload_.get_response_status();
 }
 
@@ -57,31 +68,29 @@ unsigned master::debug(tlm::tlm_command cmd, std::uint64_t addr, void* data, uns
 }
 
 void master::consume(const sc_core::sc_time& t) {
-    qk_.inc(t);
-    if (qk_.need_sync())
-        qk_.sync();
+    local_ += t;
+    if (need_sync())
+        sync_local();
 }
 
-void master::sync() { qk_.sync(); }
+void master::sync() { sync_local(); }
 
 bool master::wait_until(const sc_core::sc_time& deadline, const sc_core::sc_event& ev) {
-    qk_.sync();
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    sync_local();
+    const sc_core::sc_time now = kernel_time();
     if (now >= deadline)
         return false;
     sc_core::wait(deadline - now, ev);
-    qk_.reset();
-    return sc_core::sc_time_stamp() < deadline;
+    reset_local();
+    return kernel_time() < deadline;
 }
 
 void master::wait_until(const sc_core::sc_time& deadline) {
-    qk_.sync();
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    sync_local();
+    const sc_core::sc_time now = kernel_time();
     if (now < deadline)
         sc_core::wait(deadline - now);
-    qk_.reset();
+    reset_local();
 }
-
-sc_core::sc_time master::now() const { return sc_core::sc_time_stamp() + qk_.get_local_time(); }
 
 } // namespace dbvp

@@ -2,12 +2,14 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "dbvp/gic/gicv3.h"
 
+#include "dbvp/core/bitset.h"
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/dmi.h"
 #include "dbvp/core/lru.h"
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
-#include "dbvp/core/trace.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/trace.h"
 #include "dbvp/util/bits.h"
 
 #include <array>
@@ -103,15 +105,11 @@ struct gicv3::impl {
     const params& p;
     const unsigned num_wired;
     std::vector<wired> w;
-    std::vector<std::uint64_t> wcand; // bit per wired INTID: enabled, pending and not active (best() scans these)
+    sparse_bitset wcand; // wired INTIDs enabled, pending and not active (best() visits these)
     /// Recompute INTID i's bit in wcand after any change of its state.
     void refresh(unsigned i) {
         const wired& x = w[i];
-        const std::uint64_t bit = 1ull << (i % 64);
-        if (x.enabled && !x.active && x.pending())
-            wcand[i / 64] |= bit;
-        else
-            wcand[i / 64] &= ~bit;
+        wcand.set(i, x.enabled && !x.active && x.pending());
     }
     std::vector<running_entry> running; // active priorities, highest priority (lowest value) last
 
@@ -121,9 +119,7 @@ struct gicv3::impl {
     bool ptz = false;          // PTZ of the last GICR_PENDBASER write
     unsigned lpi_bits = 0;     // INTID bits in use, min(lpi_id_bits, PROPBASER.IDbits + 1), fixed at enable
     std::uint64_t prop_pa = 0, pend_pa = 0;
-    std::vector<std::uint64_t> pend;         // pending bit per INTID (mirror of the pending table)
-    std::vector<std::uint64_t> pend_summary; // bit per non-zero word of pend
-    std::vector<std::uint64_t> pend_top;     // bit per non-zero word of pend_summary (scans skip idle ranges)
+    sparse_bitset pend;                      // pending bit per INTID (mirror of the pending table)
     std::vector<std::uint8_t> cfg;           // configuration of each pending LPI (index intid - first_lpi)
     // Temporal decoupling: an ITS that runs ahead of the kernel makes LPIs pending at a later time than the
     // kernel's (sc_time_stamp() + its offset), and a CPU acknowledges at its own local time. Each such future
@@ -137,6 +133,7 @@ struct gicv3::impl {
         sc_time at;
     };
     std::vector<timed_lpi> timed;
+    sc_time pruned_at = sc_core::sc_max_time(); // kernel time of the last prune_timed() pass
     const sc_time max_time = sc_core::sc_max_time();
     std::vector<std::uint64_t> timed_bits; // bit per INTID with an event in timed (same layout as pend)
     sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
@@ -183,7 +180,7 @@ struct gicv3::impl {
 
     impl(gicv3& owner, const params& prm);
 
-    sc_time offset_of(const access_ctx& ctx) const { return ctx.time - sc_core::sc_time_stamp(); }
+    sc_time offset_of(const access_ctx& ctx) const { return ctx.time - kernel_time(); }
 
     // ---- Register declaration helpers ---------------------------------------------------------------------
     reg& add(register_bank& bank, const std::string& name, std::uint64_t off, unsigned width, std::uint64_t reset,
@@ -207,40 +204,9 @@ struct gicv3::impl {
     bool lpi_in_range(unsigned intid) const {
         return lpi_bits >= 14 && intid >= first_lpi && intid < (1u << lpi_bits);
     }
-    bool lpi_pending(unsigned intid) const {
-        const std::size_t word = intid / 64;
-        return word < pend.size() && ((pend[word] >> (intid % 64)) & 1);
-    }
-    void set_pend_bit(unsigned intid, bool on) {
-        const std::size_t word = intid / 64;
-        const std::uint64_t bit = 1ull << (intid % 64);
-        if (on)
-            pend[word] |= bit;
-        else
-            pend[word] &= ~bit;
-        const std::uint64_t sbit = 1ull << (word % 64);
-        const std::size_t sword = word / 64;
-        if (pend[word])
-            pend_summary[sword] |= sbit;
-        else
-            pend_summary[sword] &= ~sbit;
-        const std::uint64_t tbit = 1ull << (sword % 64);
-        if (pend_summary[sword])
-            pend_top[sword / 64] |= tbit;
-        else
-            pend_top[sword / 64] &= ~tbit;
-    }
+    bool lpi_pending(unsigned intid) const { return intid < pend.size() && pend.test(intid); }
+    void set_pend_bit(unsigned intid, bool on) { pend.set(intid, on); }
     bool has_timed(unsigned intid) const { return (timed_bits[intid / 64] >> (intid % 64)) & 1; }
-    /// When pending LPI intid becomes pending (zero: already before any CPU can look).
-    sc_time lpi_since(unsigned intid) const {
-        if (!has_timed(intid))
-            return sc_core::SC_ZERO_TIME;
-        sc_time t = max_time;
-        for (const timed_lpi& e : timed)
-            if (e.intid == intid && e.at < t)
-                t = e.at;
-        return t;
-    }
     void add_timed(unsigned intid, const sc_time& at) {
         timed.push_back({intid, at});
         timed_bits[intid / 64] |= 1ull << (intid % 64);
@@ -264,12 +230,14 @@ struct gicv3::impl {
         return left;
     }
     void prune_timed() {
-        if (timed.empty())
+        // Nothing to do before the kernel moves on: every event added since the last pass lies ahead of it.
+        const sc_time& now = kernel_time();
+        if (timed.empty() || now == pruned_at)
             return;
+        pruned_at = now;
         // Events the kernel has passed only say "pending from before" (time zero); an INTID left with nothing
         // else needs no entry at all (its pending bit says the same), otherwise one such marker is enough. So the
         // list holds only what lies ahead of the kernel, however often an LPI nobody takes is rung.
-        const sc_time now = sc_core::sc_time_stamp();
         for (timed_lpi& e : timed)
             if (e.at <= now)
                 e.at = sc_core::SC_ZERO_TIME;
@@ -296,19 +264,6 @@ struct gicv3::impl {
         }
         timed.resize(out);
     }
-    /// Calls fn(intid) for every pending LPI, in ascending INTID order.
-    template <class Fn> void for_each_pending_lpi(Fn&& fn) const {
-        for (std::size_t t = 0; t < pend_top.size(); ++t) {
-            for (std::uint64_t tw = pend_top[t]; tw; tw &= tw - 1) {
-                const std::size_t s = t * 64 + static_cast<std::size_t>(__builtin_ctzll(tw));
-                for (std::uint64_t sw = pend_summary[s]; sw; sw &= sw - 1) {
-                    const std::size_t word = s * 64 + static_cast<std::size_t>(__builtin_ctzll(sw));
-                    for (std::uint64_t bits = pend[word]; bits; bits &= bits - 1)
-                        fn(static_cast<unsigned>(word * 64 + static_cast<std::size_t>(__builtin_ctzll(bits))));
-                }
-            }
-        }
-    }
     /// Highest-priority interrupt deliverable at time `at` (priority beats the running priority), or spurious;
     /// `later` (when given) becomes the earliest time an LPI that beats the running priority but is not yet
     /// pending at `at` will be (unchanged when there is none).
@@ -319,18 +274,39 @@ struct gicv3::impl {
                        const sc_time& offset) const {
         const bool raised = !nirq_before && g.irq.level();
         const sc_time end =
-            sc_core::sc_time_stamp() + offset + (raised ? g.cycles(p.deliver_latency) : sc_core::SC_ZERO_TIME);
+            kernel_time() + offset + (raised ? g.cycles(p.deliver_latency) : sc_core::SC_ZERO_TIME);
         trace::span(trace::track::gic, what, t0, end,
                     {{"intid", intid},
-                     {"deliverable", best(sc_core::sc_time_stamp() + offset) != cpu_interrupt_if::spurious},
+                     {"deliverable", best(kernel_time() + offset) != cpu_interrupt_if::spurious},
                      {"nirq_raised", raised}});
     }
     /// Re-evaluate nIRQ at sc_time_stamp() + offset: high deliver_latency after an interrupt is deliverable
     /// (now, or at the time a decoupled ITS made an LPI pending), low when none is or will be.
     void update(const sc_time& offset) {
-        const sc_time now = sc_core::sc_time_stamp(), at = now + offset;
         sc_time later = max_time;
-        const bool deliverable = best(at, nullptr, &later) != cpu_interrupt_if::spurious;
+        const bool deliverable = best(kernel_time() + offset, nullptr, &later) != cpu_interrupt_if::spurious;
+        drive_nirq(offset, deliverable, later);
+    }
+    /// update() right after an acknowledge at sc_time_stamp() + offset took an interrupt of priority `prio`:
+    /// nothing is deliverable at that time any more (whatever was had at most that priority, which now runs),
+    /// so only LPIs a decoupled ITS makes pending later can raise nIRQ again. The same answer, without best().
+    void update_after_acknowledge(const sc_time& offset, unsigned prio) {
+        const sc_time at = kernel_time() + offset;
+        sc_time later = max_time;
+        if (grp1_enabled() && !asleep() && lpis_enabled && lpi_ready)
+            for (const timed_lpi& e : timed) {
+                if (e.at <= at || e.at >= later || !lpi_pending(e.intid))
+                    continue;
+                const std::uint8_t c = cfg[e.intid - first_lpi];
+                if ((c & 1) && (c & 0xfc) < prio)
+                    later = e.at;
+            }
+        drive_nirq(offset, false, later);
+    }
+    /// nIRQ for an interrupt deliverable at sc_time_stamp() + offset, or else one that will be at `later`
+    /// (max_time: none).
+    void drive_nirq(const sc_time& offset, bool deliverable, const sc_time& later) {
+        const sc_time now = kernel_time(), at = now + offset;
         // A fall is never recorded before the rise it undoes (a CPU may look before the rise is visible).
         const sc_time fall = nirq_at > at ? nirq_at - now : offset;
         if (!deliverable && later == max_time) {
@@ -359,6 +335,18 @@ struct gicv3::impl {
     bool lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::uint8_t& c, sc_time& offset);
     void cache_drop(unsigned intid) { cache.erase(intid); }
     void write_pending_byte(tlm::tlm_generic_payload& pl, std::size_t byte, sc_time& offset);
+    /// Byte `byte` of the pending table changed under an acknowledge: written at once when a granted DMI region
+    /// covers it (a copy; the acknowledge never waits for memory), else queued for the redistributor engine
+    /// (as it is while an earlier write-back of that byte waits there: that one carries the current byte).
+    void write_back(std::size_t byte) {
+        if (!wb_queued[byte]) {
+            std::uint8_t v = pend_byte(byte);
+            sc_time unused = sc_core::SC_ZERO_TIME; // off the CPU's path: its time does not pass
+            if (dmi.access(tlm::TLM_WRITE_COMMAND, pend_pa + byte, &v, 1, unused))
+                return;
+        }
+        queue_writeback(byte);
+    }
     void queue_writeback(std::size_t byte) {
         if (wb_queued[byte])
             return;
@@ -368,7 +356,7 @@ struct gicv3::impl {
         rd_ev.notify(sc_core::SC_ZERO_TIME);
     }
     std::uint8_t pend_byte(std::size_t byte) const {
-        return static_cast<std::uint8_t>(pend[byte / 8] >> (8 * (byte % 8)));
+        return static_cast<std::uint8_t>(pend.word(byte / 8) >> (8 * (byte % 8)));
     }
     void enable_lpis(const sc_time& offset);
     void invalidate_one(tlm::tlm_generic_payload& pl, unsigned intid, sc_time& offset);
@@ -394,7 +382,7 @@ struct gicv3::impl {
 
 gicv3::impl::impl(gicv3& owner, const params& prm)
     : g(owner), p(prm), num_wired(first_spi + prm.num_spis), w(first_spi + prm.num_spis),
-      wcand((first_spi + prm.num_spis + 63) / 64, 0),
+      wcand(first_spi + prm.num_spis),
       cache(prm.lpi_cache_entries), gicd("gicd", 0x10000, sizes_148), gicr("gicr", 0x20000, sizes_148),
       d_ctlr(gicd, "GICD_CTLR", GICD_CTLR, 4, CTLR_DS, CTLR_ENABLE_G0 | CTLR_ENABLE_G1 | CTLR_ARE),
       d_typer(gicd, "GICD_TYPER", GICD_TYPER, 4,
@@ -707,31 +695,44 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
     const unsigned running_limit = running.empty() ? idle_priority : running.back().prio;
     unsigned limit = running_limit;
     unsigned id = cpu_interrupt_if::spurious;
-    for (std::size_t k = 0; k < wcand.size(); ++k) {
-        for (std::uint64_t bits = wcand[k]; bits; bits &= bits - 1) {
-            const unsigned i = static_cast<unsigned>(k * 64 + static_cast<std::size_t>(__builtin_ctzll(bits)));
-            const wired& x = w[i];
-            if (x.prio < limit && (i < first_spi || routed_here(i))) {
-                limit = x.prio;
-                id = i;
-            }
+    // Equal priorities: the lowest INTID wins (wired INTIDs are below every LPI).
+    wcand.for_each([&](std::size_t n) {
+        const unsigned i = static_cast<unsigned>(n);
+        const wired& x = w[i];
+        if (x.prio < limit && (i < first_spi || routed_here(i))) {
+            limit = x.prio;
+            id = i;
         }
-    }
+    });
     if (lpis_enabled && lpi_ready) {
-        for_each_pending_lpi([&](unsigned intid) {
+        // LPIs pending from before any CPU can look: those without events.
+        pend.for_each([&](std::size_t n) {
+            const unsigned intid = static_cast<unsigned>(n);
             const std::uint8_t c = cfg[intid - first_lpi];
             const unsigned prio = c & 0xfc;
-            if (!(c & 1) || prio >= running_limit)
-                return;
-            const sc_time since = lpi_since(intid);
-            if (since > at) {
-                if (later && since < *later)
-                    *later = since;
-            } else if (prio < limit) {
+            if ((c & 1) && prio < limit && !has_timed(intid)) {
                 limit = prio;
                 id = intid;
             }
         });
+        // The others: pending at `at` when one of their events lies at or before it. `later` is the earliest
+        // event ahead of `at` (it only counts when nothing is deliverable at `at`, and then every event lies
+        // ahead of it).
+        for (const timed_lpi& e : timed) {
+            if (!lpi_pending(e.intid))
+                continue;
+            const std::uint8_t c = cfg[e.intid - first_lpi];
+            const unsigned prio = c & 0xfc;
+            if (!(c & 1) || prio >= running_limit)
+                continue;
+            if (e.at > at) {
+                if (later && e.at < *later)
+                    *later = e.at;
+            } else if (prio < limit || (prio == limit && e.intid < id)) {
+                limit = prio;
+                id = e.intid;
+            }
+        }
     }
     if (prio_out)
         *prio_out = limit;
@@ -774,9 +775,7 @@ void gicv3::impl::enable_lpis(const sc_time& offset) {
         return;
     }
     const std::size_t ids = std::size_t{1} << lpi_bits;
-    pend.assign(ids / 64, 0);
-    pend_summary.assign((ids / 64 + 63) / 64, 0);
-    pend_top.assign((pend_summary.size() + 63) / 64, 0);
+    pend.assign(ids);
     timed_bits.assign(ids / 64, 0);
     timed.clear();
     timed.reserve(64);
@@ -794,7 +793,7 @@ void gicv3::impl::enable_lpis(const sc_time& offset) {
 
 void gicv3::impl::load_pending_table(sc_time& offset) {
     // The first 1 KiB of the table (INTIDs 0-8191) is not used for LPIs.
-    const std::size_t first_byte = first_lpi / 8, bytes = pend.size() * 8 - first_byte;
+    const std::size_t first_byte = first_lpi / 8, bytes = pend.words() * 8 - first_byte;
     std::vector<std::uint8_t> buf(bytes);
     if (!mem_access(pl_rd, tlm::TLM_READ_COMMAND, pend_pa + first_byte, buf.data(), static_cast<unsigned>(bytes),
                     offset)) {
@@ -829,7 +828,8 @@ void gicv3::impl::invalidate_one(tlm::tlm_generic_payload& pl, unsigned intid, s
 
 void gicv3::impl::invalidate_all(tlm::tlm_generic_payload& pl, sc_time& offset) {
     cache.clear();
-    for_each_pending_lpi([&](unsigned intid) {
+    pend.for_each([&](std::size_t n) {
+        const unsigned intid = static_cast<unsigned>(n);
         std::uint8_t c = 0;
         if (lpi_config(pl, intid, c, offset))
             cfg[intid - first_lpi] = c;
@@ -923,7 +923,7 @@ void gicv3::invalidate_dmi_cb(sc_dt::uint64 start, sc_dt::uint64 end) { m_->dmi.
 template <int Port>
 void gicv3::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp() + delay;
+    ctx.time = kernel_time() + delay;
     ctx.attr = attr_of(p);
     delay += cycles(p_.reg_latency);
     (Port == 0 ? m_->gicd : m_->gicr).transport(p, ctx);
@@ -934,7 +934,7 @@ unsigned gicv3::transport_dbg_cb(tlm::tlm_generic_payload& p) {
     if (!p.is_read())
         return 0; // debug writes would bypass the side effects the registers stand for
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp();
+    ctx.time = kernel_time();
     ctx.debug = true;
     (Port == 0 ? m_->gicd : m_->gicr).transport(p, ctx);
     return p.is_response_ok() ? p.get_data_length() : 0;
@@ -954,7 +954,7 @@ void gicv3::irq_level(unsigned input, bool level, const sc_core::sc_time& offset
     const bool before = irq.level();
     m_->update(offset);
     if (level && trace::on())
-        m_->trace_pending("SPI", first_spi + input, before, sc_core::sc_time_stamp() + offset, offset);
+        m_->trace_pending("SPI", first_spi + input, before, kernel_time() + offset, offset);
 }
 
 void gicv3::irq_edge(unsigned input, const sc_core::sc_time& offset) {
@@ -969,12 +969,12 @@ void gicv3::irq_edge(unsigned input, const sc_core::sc_time& offset) {
     const bool before = irq.level();
     m_->update(offset);
     if (trace::on())
-        m_->trace_pending("SPI", first_spi + input, before, sc_core::sc_time_stamp() + offset, offset);
+        m_->trace_pending("SPI", first_spi + input, before, kernel_time() + offset, offset);
 }
 
 unsigned gicv3::acknowledge(const sc_core::sc_time& offset) {
     unsigned prio = 0;
-    const sc_core::sc_time at = sc_core::sc_time_stamp() + offset;
+    const sc_core::sc_time at = kernel_time() + offset;
     const unsigned id = m_->best(at, &prio);
     if (id == spurious) {
         ++stats_.spurious;
@@ -988,11 +988,11 @@ unsigned gicv3::acknowledge(const sc_core::sc_time& offset) {
         m_->refresh(id);
     } else if (!m_->consume_timed(id, at)) { // else: made pending again after `at`, it stays pending
         m_->set_pend_bit(id, false);
-        m_->queue_writeback(id / 8);
+        m_->write_back(id / 8);
     }
     m_->running.push_back({id, prio});
     ++stats_.acknowledged;
-    m_->update(offset);
+    m_->update_after_acknowledge(offset, prio);
     return id;
 }
 
@@ -1019,11 +1019,11 @@ void gicv3::end_of_interrupt(unsigned intid, const sc_core::sc_time& offset) {
 
 bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time& offset) {
     impl& m = *m_;
-    const sc_core::sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + offset : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time t0 = trace::on() ? kernel_time() + offset : sc_core::SC_ZERO_TIME;
     auto refused = [&](const char* why) {
         ++stats_.lpis_refused;
         if (trace::on())
-            trace::instant(trace::track::gic, "LPI refused", sc_core::sc_time_stamp() + offset,
+            trace::instant(trace::track::gic, "LPI refused", kernel_time() + offset,
                            {{"reason", why}, {"intid", intid}, {"processor", processor}});
         return false;
     };
@@ -1040,7 +1040,7 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
     m.cfg[intid - first_lpi] = c;
     ++stats_.lpis_set;
     m.prune_timed();
-    const sc_core::sc_time now = sc_core::sc_time_stamp(), at = now + offset;
+    const sc_core::sc_time now = kernel_time(), at = now + offset;
     if (m.lpi_pending(intid)) {
         if (m.has_timed(intid)) {
             m.add_timed(intid, at); // pending from its events: one more (at the kernel's time too)
@@ -1050,7 +1050,7 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
         }
         m.update(offset);
         if (trace::on())
-            trace::span(trace::track::gic, "LPI", t0, sc_core::sc_time_stamp() + offset,
+            trace::span(trace::track::gic, "LPI", t0, kernel_time() + offset,
                         {{"intid", intid}, {"already_pending", true}});
         return true;
     }
@@ -1071,7 +1071,7 @@ void gicv3::clear_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_ti
         !m.lpi_pending(intid))
         return;
     // In time order: the pending state up to the clear goes, a set still to come after it stays.
-    if (!m.consume_timed(intid, sc_core::sc_time_stamp() + offset))
+    if (!m.consume_timed(intid, kernel_time() + offset))
         m.set_pend_bit(intid, false);
     m.update(offset);
     const impl::lease l = m.payload();

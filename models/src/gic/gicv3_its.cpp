@@ -2,6 +2,7 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "dbvp/gic/gicv3_its.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/dmi.h"
 #include "dbvp/core/lru.h"
 #include "dbvp/core/regbank.h"
@@ -334,7 +335,7 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
         const bool was = w.old_value & CTLR_ENABLED, now = w.new_value & CTLR_ENABLED;
         if (!was && now) {
             stalled = false; // re-enabling restarts a stalled queue
-            cmd_ev.notify(w.ctx.time - sc_core::sc_time_stamp());
+            cmd_ev.notify(w.ctx.time - kernel_time());
         }
     });
     cbaser.on_write([this](const reg_write& w) {
@@ -365,7 +366,7 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
         }
         if ((w.data & w.bytemask & CWRITER_RETRY) && stalled)
             stalled = false;
-        cmd_ev.notify(w.ctx.time - sc_core::sc_time_stamp());
+        cmd_ev.notify(w.ctx.time - kernel_time());
     });
     creadr.on_read([this](const access_ctx&) -> std::uint64_t {
         return creadr_off | (stalled || cwriter_beyond ? CREADR_STALLED : 0);
@@ -519,8 +520,10 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, const sc_time& t)
     r.arrive = t;
     ++fifo_count;
     // The engine takes the request at once in simulation order and times it from its arrival (t may be ahead
-    // of the kernel: the writer is temporally decoupled).
-    fifo_ev.notify(sc_core::SC_ZERO_TIME);
+    // of the kernel: the writer is temporally decoupled). It looks at the FIFO again before it waits for this
+    // event, so only the first request into an empty FIFO needs to wake it.
+    if (fifo_count == 1)
+        fifo_ev.notify(sc_core::SC_ZERO_TIME);
 }
 
 void gicv3_its::impl::xlate_thread() {
@@ -534,11 +537,11 @@ void gicv3_its::impl::xlate_thread() {
         const request r = fifo[fifo_head];
         fifo_head = (fifo_head + 1) % fifo.size();
         --fifo_count;
-        const sc_time now = sc_core::sc_time_stamp();
+        const sc_time now = kernel_time();
         const sc_time start = std::max(now, std::max(r.arrive, xlate_busy_until));
         sc_time offset = (start - now) + its.cycles(p.translate_latency);
         translate(r, offset); // may wait (pending table still loading): offset stays relative to the kernel
-        xlate_busy_until = sc_core::sc_time_stamp() + offset;
+        xlate_busy_until = kernel_time() + offset;
         if (offset >= tlm::tlm_global_quantum::instance().get())
             sc_core::wait(offset);
     }
@@ -552,12 +555,12 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
     auto trace_done = [&](const char* outcome) {
         if (trace::on())
             trace::span(trace::track::its, "translate", r.arrive - its.cycles(p.reg_latency),
-                        sc_core::sc_time_stamp() + offset,
+                        kernel_time() + offset,
                         {{"device_id", r.device_id}, {"event_id", r.event_id}, {"outcome", outcome},
                          {"intid", intid}, {"processor", processor}, {"cache_hit", hit}});
     };
     auto fail = [&](drop_reason why) {
-        drop(why, sc_core::sc_time_stamp() + offset, true, r.device_id, r.event_id);
+        drop(why, kernel_time() + offset, true, r.device_id, r.event_id);
         trace_done(to_string(why));
     };
     if (const cache_entry* c = cache_find(r.device_id, r.event_id)) {
@@ -606,7 +609,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
 
 void gicv3_its::impl::command_error(std::uint8_t op, std::uint32_t code, const sc_time& offset, const char* what,
                                     unsigned long long a, unsigned long long b) {
-    its.command_errors_.push_back(gicv3_its::command_error{sc_core::sc_time_stamp() + offset, op, code, creadr_off});
+    its.command_errors_.push_back(gicv3_its::command_error{kernel_time() + offset, op, code, creadr_off});
     char detail[160];
     std::snprintf(detail, sizeof detail, what, a, b);
     guest_warning(its, "command %s (0x%02x) at GITS_CREADR 0x%llx: %s (0x%06x), %s; the command is skipped",
@@ -892,7 +895,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         return outcome::next;
     default:
         its.command_errors_.push_back(
-            gicv3_its::command_error{sc_core::sc_time_stamp() + offset, op, 0, creadr_off});
+            gicv3_its::command_error{kernel_time() + offset, op, 0, creadr_off});
         guest_warning(its, "command opcode 0x%02x at GITS_CREADR 0x%llx is not supported (GICv3 physical "
                            "commands only); the command is skipped",
                       op, ull(creadr_off));
@@ -939,7 +942,7 @@ void gicv3_its::connect(lpi_sink_if& redistributors) { m_->sink = &redistributor
 bool gicv3_its::stalled() const { return m_->stalled || m_->cwriter_beyond; }
 
 void gicv3_its::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time t = kernel_time() + delay;
     delay += cycles(p_.reg_latency);
     const std::uint64_t addr = p.get_address();
     if (addr >= GITS_TRANSLATER && addr < GITS_TRANSLATER + 4) {
@@ -956,7 +959,7 @@ unsigned gicv3_its::transport_dbg_cb(tlm::tlm_generic_payload& p) {
     if (!p.is_read() || p.get_address() >= TRANSLATION_FRAME)
         return 0;
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp();
+    ctx.time = kernel_time();
     ctx.debug = true;
     m_->bank.transport(p, ctx);
     return p.is_response_ok() ? p.get_data_length() : 0;

@@ -1,5 +1,6 @@
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include "dbvp/pcie/dwc_edma.h"
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/payload.h"
 
 #include "dbvp/core/regbank.h"
@@ -167,7 +168,7 @@ struct dwc_edma::impl {
     const side& of(direction d) const { return d == direction::write ? wr : rd; }
     void update_irqs(const sc_time& offset);
     static sc_time offset_of(const access_ctx& ctx) {
-        return ctx.time > sc_core::sc_time_stamp() ? ctx.time - sc_core::sc_time_stamp() : SC_ZERO_TIME;
+        return ctx.time > kernel_time() ? ctx.time - kernel_time() : SC_ZERO_TIME;
     }
 };
 
@@ -314,7 +315,7 @@ void dwc_edma::impl::channel::thread() {
     for (;;) {
         sc_core::wait(start);
         if (trace::on()) {
-            const sc_time t0 = sc_core::sc_time_stamp();
+            const sc_time t0 = kernel_time();
             const std::uint32_t c1 = static_cast<std::uint32_t>(ctrl1.get());
             const bool list = c1 & LLE;
             const std::uint64_t from = list ? llp() : sar(), to = list ? 0 : dar();
@@ -323,7 +324,7 @@ void dwc_edma::impl::channel::thread() {
             transfer();
             const bool aborted = m.e.aborts_.size() != aborts;
             trace::span(trace::track::edma, s.d == direction::write ? "WR transfer" : "RD transfer", t0,
-                        sc_core::sc_time_stamp(),
+                        kernel_time(),
                         {{"channel", n}, {"linked_list", list}, trace::arg::hex(list ? "llp" : "sar", from),
                          trace::arg::hex("dar", to), {"bytes", bytes},
                          {"result", aborted ? to_string(m.e.aborts_.back().cause) : "done"}});
@@ -335,21 +336,21 @@ void dwc_edma::impl::channel::thread() {
 }
 
 void dwc_edma::impl::channel::wait_until(const sc_time& at) {
-    if (at > sc_core::sc_time_stamp())
-        sc_core::wait(at - sc_core::sc_time_stamp());
+    if (at > kernel_time())
+        sc_core::wait(at - kernel_time());
 }
 
 void dwc_edma::impl::channel::sync_if_ahead(const sc_time& at) {
-    if (at > sc_core::sc_time_stamp() + tlm_utils::tlm_quantumkeeper::get_global_quantum())
+    if (at > kernel_time() + tlm_utils::tlm_quantumkeeper::get_global_quantum())
         wait_until(at);
 }
 
 bool dwc_edma::impl::channel::local_access(tlm::tlm_command cmd, std::uint64_t addr, unsigned char* data,
                                            unsigned len, sc_time& at) {
     prepare_access(pl_local, cmd, addr, data, len);
-    sc_time d = at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : SC_ZERO_TIME;
+    sc_time d = at > kernel_time() ? at - kernel_time() : SC_ZERO_TIME;
     m.e.local->b_transport(pl_local, d);
-    at = sc_core::sc_time_stamp() + d;
+    at = kernel_time() + d;
     return pl_local.is_response_ok();
 }
 
@@ -359,11 +360,11 @@ bool dwc_edma::impl::channel::pcie_access(tlm::tlm_command cmd, std::uint64_t ad
     attr.type = cmd == tlm::TLM_WRITE_COMMAND ? tlp_type::mem_wr : tlp_type::mem_rd;
     attr.posted = cmd == tlm::TLM_WRITE_COMMAND;
     prepare_access(pl_pcie, cmd, addr, data, len);
-    sc_time d = at > sc_core::sc_time_stamp() ? at - sc_core::sc_time_stamp() : SC_ZERO_TIME;
+    sc_time d = at > kernel_time() ? at - kernel_time() : SC_ZERO_TIME;
     pl_pcie.set_extension(&attr); // owned here: detached again before the payload could free it
     m.e.pcie->b_transport(pl_pcie, d);
     pl_pcie.clear_extension(&attr);
-    at = sc_core::sc_time_stamp() + d;
+    at = kernel_time() + d;
     st = attr.status;
     if (!pl_pcie.is_response_ok() && st == cpl_status::sc)
         st = cpl_status::ca; // a failure without a completion status (e.g. the link is down)
@@ -442,7 +443,7 @@ bool dwc_edma::impl::channel::move(std::uint64_t sar, std::uint64_t dar, std::ui
 void dwc_edma::impl::channel::transfer() {
     outstanding.fill(SC_ZERO_TIME);
     issued = 0;
-    sc_time t = sc_core::sc_time_stamp() + m.e.cycles(m.p.setup_latency);
+    sc_time t = kernel_time() + m.e.cycles(m.p.setup_latency);
     sc_time done = t;
     abort_cause cause = abort_cause::stopped;
     std::uint64_t where = 0;
@@ -527,9 +528,9 @@ void dwc_edma::impl::channel::complete_block(bool lie, bool rie) {
 }
 
 void dwc_edma::impl::channel::abort(abort_cause cause, std::uint64_t where) {
-    m.e.aborts_.push_back(abort_record{sc_core::sc_time_stamp(), s.d, n, cause, where});
+    m.e.aborts_.push_back(abort_record{kernel_time(), s.d, n, cause, where});
     if (trace::on())
-        trace::instant(trace::track::edma, "abort", sc_core::sc_time_stamp(),
+        trace::instant(trace::track::edma, "abort", kernel_time(),
                        {{"direction", to_string(s.d)}, {"channel", n}, {"cause", to_string(cause)},
                         trace::arg::hex("address", where)});
     switch (cause) {
@@ -558,7 +559,7 @@ void dwc_edma::impl::channel::abort(abort_cause cause, std::uint64_t where) {
 void dwc_edma::impl::channel::imwr(bool abort_message) {
     const std::uint32_t v = s.imwr_data_of(n);
     unsigned char data[4] = {static_cast<unsigned char>(v), static_cast<unsigned char>(v >> 8), 0, 0};
-    sc_time at = sc_core::sc_time_stamp();
+    sc_time at = kernel_time();
     cpl_status st = cpl_status::sc;
     pcie_access(tlm::TLM_WRITE_COMMAND, abort_message ? s.abort_imwr() : s.done_imwr(), data, 4, at, st);
     ++m.e.stats_.imwr;
@@ -619,16 +620,16 @@ void dwc_edma::regs_b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& d
     if (trace::on()) {
         const pcie_attr* a = attr_of(p);
         trace::span(trace::track::edma, p.is_write() ? "register write" : "register read",
-                    sc_core::sc_time_stamp() + delay, sc_core::sc_time_stamp() + delay + cycles(p_.reg_latency),
+                    kernel_time() + delay, kernel_time() + delay + cycles(p_.reg_latency),
                     {trace::arg::hex("offset", p.get_address()), {"size", p.get_data_length()},
                      {"from", a ? "pcie" : "soc"}});
     }
     delay += cycles(p_.reg_latency);
-    m_->bank.transport(p, access_ctx{sc_core::sc_time_stamp() + delay});
+    m_->bank.transport(p, access_ctx{kernel_time() + delay});
 }
 
 unsigned dwc_edma::regs_transport_dbg(tlm::tlm_generic_payload& p) {
-    access_ctx ctx{sc_core::sc_time_stamp()};
+    access_ctx ctx{kernel_time()};
     ctx.debug = true;
     m_->bank.transport(p, ctx);
     return p.is_response_ok() ? p.get_data_length() : 0;

@@ -1,6 +1,7 @@
 // dbvp — Synopsys DesignWare PCIe endpoint controller model. See dwc_ep.h and docs/models/dwc_ep.md.
 #include "dbvp/pcie/dwc_ep.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/util/bits.h"
 
 #include "dbvp/core/report.h"
@@ -343,7 +344,7 @@ dwc_ep::impl::impl(dwc_ep& e, const params& prm)
     for (unsigned f = 0; f < cfg.num_functions; ++f)
         fns.push_back(std::make_unique<function>(*this, f));
     app_ctrl.on_write([this](const reg_write& w) {
-        ep.ltssm_enable.set(w.new_value & APP_LTSSM_EN, w.ctx.time - sc_core::sc_time_stamp());
+        ep.ltssm_enable.set(w.new_value & APP_LTSSM_EN, w.ctx.time - kernel_time());
     });
     app_status.on_read([this](const access_ctx&) -> std::uint64_t { return link_up ? APP_LINK_UP : 0; });
     refresh_all();
@@ -550,7 +551,7 @@ bool dwc_ep::impl::find_bar(std::uint64_t addr, bar_hit& h) const {
 void dwc_ep::impl::reg_access(register_bank& bank, bool dbi_side, tlm::tlm_generic_payload& p,
                               sc_core::sc_time& delay) {
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp() + delay;
+    ctx.time = kernel_time() + delay;
     ctx.privileged = dbi_side && dbi_ro_wr_en();
     ctx.attr = attr_of(p);
     delay += ep.cycles(cfg.dbi_latency);
@@ -559,7 +560,7 @@ void dwc_ep::impl::reg_access(register_bank& bank, bool dbi_side, tlm::tlm_gener
 
 unsigned dwc_ep::impl::reg_debug(register_bank& bank, bool dbi_side, tlm::tlm_generic_payload& p) {
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp();
+    ctx.time = kernel_time();
     ctx.privileged = dbi_side && dbi_ro_wr_en();
     ctx.debug = true;
     bank.transport(p, ctx);
@@ -596,7 +597,7 @@ void dwc_ep::impl::pcie_in(tlm::tlm_generic_payload& p, sc_core::sc_time& delay)
     default: break;
     }
     // Type-1 configuration (an endpoint is no bridge), messages, untyped: not accepted.
-    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time t = kernel_time() + delay;
     delay += ep.cycles(cfg.inbound_latency);
     const bool posted = a->type == tlp_type::msg;
     record(incident_kind::inbound_bad_type, posted, p.get_address(), a->requester_id, a->function, -1, t);
@@ -604,10 +605,10 @@ void dwc_ep::impl::pcie_in(tlm::tlm_generic_payload& p, sc_core::sc_time& delay)
 }
 
 void dwc_ep::impl::config(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::sc_time& delay) {
-    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time t = kernel_time() + delay;
     delay += ep.cycles(cfg.inbound_latency);
     if (trace::on())
-        trace::span(trace::track::pcie_ep, dbvp::to_string(a.type), t, sc_core::sc_time_stamp() + delay,
+        trace::span(trace::track::pcie_ep, dbvp::to_string(a.type), t, kernel_time() + delay,
                     {trace::arg::hex("completer_id", a.completer_id), trace::arg::hex("offset", p.get_address()),
                      {"size", p.get_data_length()}, trace::arg::hex("requester_id", a.requester_id)});
     const unsigned dev = bdf_dev(a.completer_id), func = bdf_fn(a.completer_id);
@@ -650,7 +651,7 @@ void dwc_ep::impl::config(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::sc
 }
 
 void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::sc_time& delay) {
-    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time t = kernel_time() + delay;
     const bool posted = a.type == tlp_type::mem_wr;
     const std::uint64_t addr = p.get_address();
     delay += ep.cycles(cfg.inbound_latency);
@@ -686,7 +687,7 @@ void dwc_ep::impl::inbound(tlm::tlm_generic_payload& p, pcie_attr& a, sc_core::s
     if (trace::on()) {
         if (region >= 0)
             trace_atu(true, region, t);
-        trace::span(trace::track::pcie_ep, dbvp::to_string(a.type), t, sc_core::sc_time_stamp() + delay,
+        trace::span(trace::track::pcie_ep, dbvp::to_string(a.type), t, kernel_time() + delay,
                     {trace::arg::hex("address", addr), {"size", p.get_data_length()},
                      trace::arg::hex("requester_id", a.requester_id), {"function", h.func}, {"bar", h.bar},
                      {"region", region}, {"reserved_bar", c.type == bar_type::reserved},
@@ -737,7 +738,7 @@ unsigned dwc_ep::impl::pcie_in_debug(tlm::tlm_generic_payload& p) {
 // Outbound.
 
 void dwc_ep::impl::outbound(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time t = kernel_time() + delay;
     const std::uint64_t off = p.get_address();
     const std::uint64_t cpu = cfg.addr_space_base + off;
     const bool write = p.is_write();
@@ -764,7 +765,7 @@ void dwc_ep::impl::outbound(tlm::tlm_generic_payload& p, sc_core::sc_time& delay
     attr.function = static_cast<std::uint8_t>(func);
     if (trace::on()) {
         trace_atu(false, region, t);
-        trace::span(trace::track::pcie_ep, dbvp::to_string(attr.type), t, sc_core::sc_time_stamp() + delay,
+        trace::span(trace::track::pcie_ep, dbvp::to_string(attr.type), t, kernel_time() + delay,
                     {{"source", "addr_space"}, trace::arg::hex("cpu_address", cpu), trace::arg::hex("address", target),
                      {"size", p.get_data_length()}, {"region", region},
                      trace::arg::hex("requester_id", attr.requester_id), {"function", func}});
@@ -792,7 +793,7 @@ unsigned dwc_ep::impl::outbound_debug(tlm::tlm_generic_payload& p) {
     std::uint64_t target = 0;
     unsigned func = 0;
     if (off >= cfg.addr_space_size ||
-        atu.outbound(cfg.addr_space_base + off, sc_core::sc_time_stamp(), target, func) < 0)
+        atu.outbound(cfg.addr_space_base + off, kernel_time(), target, func) < 0)
         return 0;
     pcie_attr attr;
     attr.type = p.is_write() ? tlp_type::mem_wr : tlp_type::mem_rd;
@@ -828,12 +829,12 @@ void dwc_ep::impl::dma(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     pcie_attr* a = attr_of(p);
     if (!a)
         throw std::logic_error(owner() + ": request on dma_in carries no pcie_attr");
-    const sc_core::sc_time t = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time t = kernel_time() + delay;
     delay += ep.cycles(cfg.outbound_latency);
     a->requester_id = bdf(0);
     a->function = 0;
     if (trace::on())
-        trace::span(trace::track::pcie_ep, dbvp::to_string(a->type), t, sc_core::sc_time_stamp() + delay,
+        trace::span(trace::track::pcie_ep, dbvp::to_string(a->type), t, kernel_time() + delay,
                     {{"source", "edma"}, trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
                      trace::arg::hex("requester_id", a->requester_id)});
     ep.pcie_out->b_transport(p, delay);
@@ -950,13 +951,13 @@ dwc_ep::translation dwc_ep::translate_inbound(std::uint64_t pci_addr) const {
         tr.target = c.reserved_target + (pci_addr - h.base);
     } else {
         std::uint64_t target = 0;
-        tr.region = m_->atu.inbound(h.func, h.bar, h.base, h.mask, pci_addr, sc_core::sc_time_stamp(), target);
+        tr.region = m_->atu.inbound(h.func, h.bar, h.base, h.mask, pci_addr, kernel_time(), target);
         if (tr.region >= 0) {
             tr.hit = true;
             tr.target = target;
         }
     }
-    if (tr.hit && p_.quirk_reserved_bar_alias && m_->alias_conflict(tr.target, sc_core::sc_time_stamp())) {
+    if (tr.hit && p_.quirk_reserved_bar_alias && m_->alias_conflict(tr.target, kernel_time())) {
         tr.alias_conflict = true;
         tr.hit = false;
     }

@@ -1,6 +1,7 @@
 // dbvp — PCIe link: serialization time per TLP, per-direction bandwidth resource, link training, link down.
 #include "dbvp/pcie/link.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/trace.h"
 
@@ -111,7 +112,7 @@ void link::training() {
 }
 
 sc_core::sc_time link::occupy(unsigned dir, unsigned header, unsigned payload, const sc_core::sc_time& delay) {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = kernel_time();
     const sc_core::sc_time start = std::max(now + delay, busy_until_[dir]);
     busy_until_[dir] = start + serialization(header, payload);
     const std::uint64_t bytes = std::uint64_t{header} + payload + p_.framing_bytes;
@@ -136,7 +137,7 @@ void link::forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, 
         ++stats_.dropped_link_down;
         if (trace::on())
             trace::instant(dir == dir_down ? trace::track::link_down : trace::track::link_up, "drop",
-                           sc_core::sc_time_stamp() + delay,
+                           kernel_time() + delay,
                            {{"reason", "link_down"}, {"type", dbvp::to_string(a->type)},
                             trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
                             trace::arg::hex("requester_id", a->requester_id)});
@@ -151,7 +152,7 @@ void link::forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, 
     const bool write = p.is_write();
     const unsigned req_payload = write ? dw_payload(p.get_address(), p.get_data_length()) : 0;
     const unsigned header = header_bytes(p);
-    const sc_core::sc_time arrive = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time arrive = trace::on() ? kernel_time() + delay : sc_core::SC_ZERO_TIME;
     delay = occupy(dir, header, req_payload, delay);
     if (trace::on())
         trace_tlp(dir, dbvp::to_string(a->type), false, p, *a, header, req_payload, arrive, delay);
@@ -161,7 +162,7 @@ void link::forward(unsigned dir, tlm_utils::simple_initiator_socket<link>& out, 
     // Completion in the opposite direction: CplD with the read data, or Cpl without data (writes, errors).
     const bool ok = p.get_response_status() == tlm::TLM_OK_RESPONSE && a->status == cpl_status::sc;
     const unsigned cpl_payload = (p.is_read() && ok) ? dw_payload(p.get_address(), p.get_data_length()) : 0;
-    const sc_core::sc_time cpl_arrive = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time cpl_arrive = trace::on() ? kernel_time() + delay : sc_core::SC_ZERO_TIME;
     delay = occupy(dir ^ 1u, cpl_header_bytes, cpl_payload, delay);
     if (trace::on())
         trace_tlp(dir ^ 1u, cpl_payload ? "CplD" : "Cpl", true, p, *a, cpl_header_bytes, cpl_payload, cpl_arrive,
@@ -175,7 +176,7 @@ void link::trace_tlp(unsigned dir, const char* what, bool cpl, const tlm::tlm_ge
     const sc_core::sc_time ser = serialization(header, payload);
     const sc_core::sc_time start = busy_until_[dir] - ser;
     const trace::track t = dir == dir_down ? trace::track::link_down : trace::track::link_up;
-    const sc_core::sc_time end = sc_core::sc_time_stamp() + delay;
+    const sc_core::sc_time end = kernel_time() + delay;
     const std::uint64_t queued = start > arrive ? trace::to_ps(start - arrive) : 0;
     const unsigned bytes = header + payload + p_.framing_bytes;
     if (cpl)

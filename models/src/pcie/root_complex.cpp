@@ -1,6 +1,7 @@
 // dbvp — PCIe host root complex: host memory, MSI receiver, and the host HAL issuing TLPs down the link.
 #include "dbvp/pcie/root_complex.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
 #include "dbvp/core/trace.h"
@@ -30,7 +31,7 @@ std::uint64_t to_ns(const sc_core::sc_time& t) {
 
 /// Absolute deadline sc_time_stamp() + ns, clamped to the largest representable time.
 sc_core::sc_time deadline_after(std::uint64_t ns) {
-    const sc_core::sc_time now = sc_core::sc_time_stamp();
+    const sc_core::sc_time now = kernel_time();
     const sc_core::sc_time max = sc_core::sc_max_time();
     const std::uint64_t left_ns = to_ns(max - now);
     if (ns >= left_ns)
@@ -252,13 +253,13 @@ void root_complex::irq_level(unsigned input, bool level, const sc_core::sc_time&
 }
 
 void root_complex::b_transport_up(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-    const sc_core::sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time t0 = trace::on() ? kernel_time() + delay : sc_core::SC_ZERO_TIME;
     delay += cycles(p_.latency);
     pcie_attr* a = attr_of(p);
     const std::uint64_t addr = p.get_address();
     const unsigned len = p.get_data_length();
     auto trace_up = [&](const char* what) {
-        trace::span(trace::track::host, what, t0, sc_core::sc_time_stamp() + delay,
+        trace::span(trace::track::host, what, t0, kernel_time() + delay,
                     {trace::arg::hex("address", addr), {"size", len},
                      trace::arg::hex("requester_id", a ? a->requester_id : 0u)});
     };
@@ -268,7 +269,7 @@ void root_complex::b_transport_up(tlm::tlm_generic_payload& p, sc_core::sc_time&
         const unsigned char* d = p.get_data_ptr();
         for (unsigned i = 0; i < 4; ++i)
             data |= static_cast<std::uint32_t>(d[i]) << (8 * i);
-        const sc_core::sc_time at = sc_core::sc_time_stamp() + delay;
+        const sc_core::sc_time at = kernel_time() + delay;
         host::msi_message m;
         m.time_ns = to_ns(at);
         m.address = addr;
@@ -298,7 +299,7 @@ void root_complex::b_transport_up(tlm::tlm_generic_payload& p, sc_core::sc_time&
     }
 
     if (trace::on())
-        trace::instant(trace::track::host, "drop", sc_core::sc_time_stamp() + delay,
+        trace::instant(trace::track::host, "drop", kernel_time() + delay,
                        {{"reason", p.is_write() ? "upstream_write_dropped" : "upstream_read_ur"},
                         trace::arg::hex("address", addr), {"size", len},
                         trace::arg::hex("requester_id", a ? a->requester_id : 0u)});

@@ -1,5 +1,6 @@
 #include "dbvp/pcie/sid_glue.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
 #include "dbvp/core/trace.h"
@@ -93,7 +94,7 @@ sid_glue::ids sid_glue::lookup(std::uint16_t requester_id) const {
 }
 
 void sid_glue::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
-    const sc_core::sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + delay : sc_core::SC_ZERO_TIME;
+    const sc_core::sc_time t0 = trace::on() ? kernel_time() + delay : sc_core::SC_ZERO_TIME;
     delay += cycles(p_.latency);
     if (pcie_attr* a = attr_of(p)) {
         const ids r = lookup(a->requester_id);
@@ -106,7 +107,7 @@ void sid_glue::b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay)
             const std::int64_t sid = r.has_stream_id ? std::int64_t{r.stream_id} : -1;
             const std::int64_t did = r.has_device_id ? std::int64_t{r.device_id} : -1;
             const char* source = p_.type == kind::map ? "map" : r.lut_entry >= 0 ? "lut_entry" : "lut_default";
-            trace::span(trace::track::sid_glue, p.is_write() ? "write" : "read", t0, sc_core::sc_time_stamp() + delay,
+            trace::span(trace::track::sid_glue, p.is_write() ? "write" : "read", t0, kernel_time() + delay,
                         {trace::arg::hex("address", p.get_address()), {"size", p.get_data_length()},
                          trace::arg::hex("requester_id", a->requester_id), {"stream_id", sid}, {"device_id", did},
                          {"source", source}, {"lut_entry", r.lut_entry}});
@@ -130,11 +131,11 @@ void sid_glue::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end)
 
 void sid_glue::regs_b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
     delay += cycles(p_.latency);
-    bank_.transport(p, access_ctx{sc_core::sc_time_stamp() + delay});
+    bank_.transport(p, access_ctx{kernel_time() + delay});
 }
 
 unsigned sid_glue::regs_transport_dbg(tlm::tlm_generic_payload& p) {
-    access_ctx ctx{sc_core::sc_time_stamp()};
+    access_ctx ctx{kernel_time()};
     ctx.debug = true;
     bank_.transport(p, ctx);
     return p.is_response_ok() ? p.get_data_length() : 0;

@@ -1,6 +1,7 @@
 // dbvp — Arm SMMUv3 (subset). See smmuv3.h and docs/models/smmuv3.md.
 #include "dbvp/smmu/smmuv3.h"
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/dmi.h"
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
@@ -176,7 +177,7 @@ struct smmuv3::impl {
 
     std::string owner() const { return s.name(); }
     sc_time offset_of(const access_ctx& ctx) const {
-        const sc_time now = sc_core::sc_time_stamp();
+        const sc_time now = kernel_time();
         return ctx.time > now ? ctx.time - now : SC_ZERO_TIME;
     }
 
@@ -440,7 +441,7 @@ void smmuv3::impl::update_irqs(const sc_time& off) {
 
 void smmuv3::impl::reg_access(tlm::tlm_generic_payload& p, sc_time& delay) {
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp() + delay;
+    ctx.time = kernel_time() + delay;
     ctx.attr = attr_of(p);
     delay += s.cycles(cfg.reg_latency);
     bank.transport(p, ctx);
@@ -448,7 +449,7 @@ void smmuv3::impl::reg_access(tlm::tlm_generic_payload& p, sc_time& delay) {
 
 unsigned smmuv3::impl::reg_debug(tlm::tlm_generic_payload& p) {
     access_ctx ctx;
-    ctx.time = sc_core::sc_time_stamp();
+    ctx.time = kernel_time();
     ctx.debug = true;
     bank.transport(p, ctx);
     return p.is_response_ok() ? p.get_data_length() : 0;
@@ -756,7 +757,7 @@ void smmuv3::impl::resolve(walk_req& r) {
 void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va, bool write, bool privileged,
                           bool record) {
     ++s.stats_.faults;
-    event ev{sc_core::sc_time_stamp(), flt.id, sid, is_fetch_event(flt.id) ? flt.fetch : va, write, false};
+    event ev{kernel_time(), flt.id, sid, is_fetch_event(flt.id) ? flt.fetch : va, write, false};
     // CR2.RECINVSID = 0: transactions with an invalid StreamID are terminated without an event record.
     const bool want = record && (flt.id != C_BAD_STREAMID || (cr2.get() & CR2_RECINVSID));
     if (want && (cr0.get() & CR0_EVTQEN)) {
@@ -806,7 +807,7 @@ void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va,
             }
         }
     }
-    ev.time = sc_core::sc_time_stamp();
+    ev.time = kernel_time();
     s.events_.push_back(ev);
     if (trace::on())
         trace::instant(trace::track::smmu, "fault", ev.time,
@@ -819,7 +820,7 @@ void smmuv3::impl::report(const fault& flt, std::uint32_t sid, std::uint64_t va,
 
 void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     const pcie_attr* a = attr_of(p);
-    const sc_time t0 = trace::on() ? sc_core::sc_time_stamp() + delay : SC_ZERO_TIME;
+    const sc_time t0 = trace::on() ? kernel_time() + delay : SC_ZERO_TIME;
     delay += s.cycles(cfg.lookup_latency);
     const std::uint64_t va = p.get_address();
     const bool write = p.is_write();
@@ -827,7 +828,7 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
     // Tracing: the SMMU's part of the transaction, up to where it leaves (forwarded or terminated).
     auto trace_out = [&](const char* outcome, std::uint64_t pa, bool walked) {
         if (trace::on())
-            trace::span(trace::track::smmu, write ? "write" : "read", t0, sc_core::sc_time_stamp() + delay,
+            trace::span(trace::track::smmu, write ? "write" : "read", t0, kernel_time() + delay,
                         {{"outcome", outcome}, trace::arg::hex("address", va), trace::arg::hex("output", pa),
                          {"size", p.get_data_length()},
                          {"stream_id", a && a->has_stream_id ? std::int64_t{a->stream_id} : std::int64_t{-1}},
@@ -850,10 +851,10 @@ void smmuv3::impl::in_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
         // events() as C_BAD_STREAMID with StreamID ~0, never written to the queue (there is no StreamID to report).
         ++st.faults;
         s.events_.push_back(
-            event{sc_core::sc_time_stamp() + delay, C_BAD_STREAMID, NO_STREAM_ID, va, write, false});
+            event{kernel_time() + delay, C_BAD_STREAMID, NO_STREAM_ID, va, write, false});
         if (trace::on()) {
             trace_out("fault", va, false);
-            trace::instant(trace::track::smmu, "fault", sc_core::sc_time_stamp() + delay,
+            trace::instant(trace::track::smmu, "fault", kernel_time() + delay,
                            {{"event", event_name(C_BAD_STREAMID)}, trace::arg::hex("event_id", C_BAD_STREAMID),
                             {"stream_id", std::int64_t{-1}}, trace::arg::hex("address", va), {"recorded", false}});
         }

@@ -28,6 +28,17 @@ inline const sc_core::sc_time& one_ns() {
     return t;
 }
 
+/// The kernel's time, as sc_time_stamp() returns it, without a call into SystemC per look: a dbvp process has
+/// one simulation context for its whole life, so the reference to its current time stays valid.
+namespace detail {
+inline const sc_core::sc_time* kernel_time_ptr = nullptr; // SystemC's current time, once looked up
+} // namespace detail
+inline const sc_core::sc_time& kernel_time() {
+    if (!detail::kernel_time_ptr)
+        detail::kernel_time_ptr = &sc_core::sc_time_stamp();
+    return *detail::kernel_time_ptr;
+}
+
 class clocked {
 public:
     explicit clocked(std::uint64_t hz = 1000000000ull) { set_clock_hz(hz); }

@@ -9,6 +9,7 @@
 // While tracing (dbvp/core/trace.h), every level change is a VCD wire and every pulse a VCD event, named name().
 #pragma once
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/trace.h"
 
 #include <string>
@@ -47,13 +48,13 @@ public:
             return;
         level_ = level;
         if (trace::on())
-            trace::wire(name_, level, sc_core::sc_time_stamp() + offset);
+            trace::wire(name_, level, kernel_time() + offset);
         for (auto& s : sinks_)
             s.sink->irq_level(s.input, level, offset);
     }
     void pulse(const sc_core::sc_time& offset = sc_core::SC_ZERO_TIME) {
         if (trace::on())
-            trace::pulse(name_, sc_core::sc_time_stamp() + offset);
+            trace::pulse(name_, kernel_time() + offset);
         for (auto& s : sinks_)
             s.sink->irq_edge(s.input, offset);
     }

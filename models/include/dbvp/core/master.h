@@ -1,17 +1,18 @@
 // dbvp — initiator helper with temporal decoupling.
 //
-// A master wraps a model's initiator socket and a tlm_quantumkeeper. Every access annotates the local time
-// with the delay the target returns; the thread synchronises with the kernel when the quantum is used up
-// (and before any access the caller marks as needing sync). One payload and one pcie_attr are reused:
+// A master wraps a model's initiator socket and keeps its thread's local time the way tlm_quantumkeeper does
+// (the same sync points: the end of the current global quantum; the same waits), reading the kernel's time
+// without a call into SystemC. Every access annotates the local time with the delay the target returns; the
+// thread synchronises with the kernel when the quantum is used up. One payload and one pcie_attr are reused:
 // an access allocates nothing.
 #pragma once
 
+#include "dbvp/core/clocked.h"
 #include "dbvp/core/sideband.h"
 
 #include <cstdint>
 #include <systemc>
 #include <tlm>
-#include <tlm_utils/tlm_quantumkeeper.h>
 
 namespace dbvp {
 
@@ -46,14 +47,20 @@ public:
     /// Synchronise, then wait until `deadline` (absolute); the local offset is zero afterwards.
     void wait_until(const sc_core::sc_time& deadline);
     /// sc_time_stamp() + local offset.
-    sc_core::sc_time now() const;
-    sc_core::sc_time local_offset() const { return qk_.get_local_time(); }
+    sc_core::sc_time now() const { return kernel_time() + local_; }
+    const sc_core::sc_time& local_offset() const { return local_; }
     /// Delay the last access took (as annotated by the target).
     const sc_core::sc_time& last_delay() const { return last_delay_; }
 
 private:
     tlm::tlm_base_initiator_socket<>& socket_;
-    tlm_utils::tlm_quantumkeeper qk_;
+    /// Local offset zero; the next sync point is the end of the global quantum the kernel's time lies in.
+    void reset_local();
+    bool need_sync() const { return kernel_time() + local_ >= next_sync_; }
+    void sync_local();
+
+    sc_core::sc_time local_;     // how far this thread runs ahead of the kernel
+    sc_core::sc_time next_sync_; // absolute time at which it synchronises
     tlm::tlm_generic_payload payload_;
     sc_core::sc_time last_delay_;
 };

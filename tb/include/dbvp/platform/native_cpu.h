@@ -16,6 +16,7 @@
 // irq_entry (cycles from taking an interrupt to its handler).
 #pragma once
 
+#include "dbvp/core/bitset.h"
 #include "dbvp/core/clocked.h"
 #include "dbvp/core/irq.h"
 #include "dbvp/core/master.h"
@@ -129,7 +130,7 @@ private:
     std::unordered_map<fw::irq_handle, std::uint32_t> handle_slot_; // slot of each handle
     fw::irq_handle next_handle_ = 1;
     unsigned npending_ = 0;                  // lines with level or latched edge set
-    std::vector<std::uint64_t> pending_;     // bit per line: level or latched edge set (scans skip idle lines)
+    sparse_bitset pending_;                  // lines with level or latched edge set (scans skip idle lines)
     /// Keep npending_ and pending_ in step with line `input` after its level/edge changed (`was`: before).
     void note_pending(unsigned input, bool was);
     /// Lowest pending line >= from, or lines_.size().
@@ -137,7 +138,8 @@ private:
     std::vector<std::pair<std::uint32_t, fw::irq_handle>> snapshot_; // (slot, handle) of the handlers being run
     bool in_irq_ = false;
     bool done_ = false;
-    sc_core::sc_event irq_ev_;
+    sc_core::sc_event irq_ev_; // notified when a line rises while the CPU waits for one (waiting_)
+    bool waiting_ = false;
     std::vector<std::string> console_;
     std::uint64_t bus_errors_ = 0, irqs_taken_ = 0;
 };
