@@ -9,6 +9,7 @@
 #include "dbvp/core/master.h"
 #include "dbvp/core/sideband.h"
 #include "dbvp/mem/memory.h"
+#include "dbvp/util/bits.h"
 #include "reports.h"
 
 #include <algorithm>
@@ -1137,4 +1138,11 @@ TEST(CoreBitset, AgreesWithAPlainBitVectorAcrossAllThreeLevels) {
     EXPECT_EQ(s.word(1), 1ull << 35);
     EXPECT_EQ(s.find_next(0), 99u);
     EXPECT_EQ(s.find_next(100), dbvp::sparse_bitset::npos);
+}
+
+TEST(CoreBits, LoadLe64ReadsLittleEndianBytes) {
+    const std::uint8_t b[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef};
+    EXPECT_EQ(dbvp::load_le64(b), 0xefcdab8967452301ull);
+    const std::uint8_t low[8] = {0xff, 0, 0, 0, 0, 0, 0, 0x80};
+    EXPECT_EQ(dbvp::load_le64(low), 0x80000000000000ffull);
 }

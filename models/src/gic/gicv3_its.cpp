@@ -250,9 +250,7 @@ struct gicv3_its::impl {
         std::uint8_t b[8] = {};
         if (!mem_access(pl, tlm::TLM_READ_COMMAND, addr, b, len, offset))
             return false;
-        v = 0;
-        for (unsigned i = 0; i < len; ++i)
-            v |= static_cast<std::uint64_t>(b[i]) << (8 * i);
+        v = load_le64(b); // bytes past len are zero
         return true;
     }
     bool write_le(tlm::tlm_generic_payload& pl, std::uint64_t addr, unsigned len, std::uint64_t v, sc_time& offset) {

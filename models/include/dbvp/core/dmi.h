@@ -63,15 +63,13 @@ public:
 
     /// A plain read or write of `len` bytes by an engine (its tables, queues): from a granted region, else
     /// b_transport of `pl` (prepared here) on `socket`, asking for the region afterwards. True when it succeeded.
+    /// `pl` says nothing about an access a region served.
     template <class Socket>
     bool access(Socket& socket, tlm::tlm_generic_payload& pl, tlm::tlm_command cmd, std::uint64_t addr, void* data,
                 unsigned len, sc_core::sc_time& offset) {
+        if (access(cmd, addr, data, len, offset))
+            return true; // pl is not used (nor set up): a granted region is all it takes
         prepare_access(pl, cmd, addr, data, len);
-        if (access(cmd, addr, data, len, offset)) {
-            pl.set_response_status(tlm::TLM_OK_RESPONSE);
-            return true;
-        }
-        pl.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         socket->b_transport(pl, offset);
         request(socket, pl);
         return pl.is_response_ok();

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 
 namespace dbvp {
 
@@ -18,5 +19,18 @@ constexpr unsigned log2_of(std::uint64_t v) {
 /// Position of the most significant set bit, counting from 1 (Linux fls); 0 for v == 0.
 constexpr unsigned fls64(std::uint64_t v) { return v ? log2_of(v) + 1 : 0; }
 constexpr unsigned long long ull(std::uint64_t v) { return static_cast<unsigned long long>(v); }
+/// The little-endian 64-bit value in b[0..7] (tables in simulated memory are little-endian).
+inline std::uint64_t load_le64(const std::uint8_t* b) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    std::uint64_t v;
+    std::memcpy(&v, b, 8);
+    return v;
+#else
+    std::uint64_t v = 0;
+    for (unsigned i = 0; i < 8; ++i)
+        v |= static_cast<std::uint64_t>(b[i]) << (8 * i);
+    return v;
+#endif
+}
 
 } // namespace dbvp
