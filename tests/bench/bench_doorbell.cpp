@@ -21,9 +21,10 @@
 //
 // Each iteration advances the simulation by 20 us. items = doorbell events the firmware's handlers took (an
 // embedded kick counts once however many rings it covers; a poll scan finds each written slot once).
-// Counters: rings_per_s (host writes per wall-clock second), sim_us_per_s (simulated time per wall-clock
-// time), heap_bytes_per_doorbell (host heap the firmware's allocation of the doorbells and their windows took,
-// simulated tables included, divided by N). After the benchmark the host stops and the simulation drains: with
+// Counters: rings (host writes since the start: tests/bench/instructions_per_ring.sh divides by it), rings_per_s (host
+// writes per wall-clock second), sim_us_per_s (simulated time per wall-clock time), heap_bytes_per_doorbell
+// (host heap the firmware's allocation of the doorbells and their windows took, simulated tables included,
+// divided by N). After the benchmark the host stops and the simulation drains: with
 // MSI every ring must have reached its handler (non-zero exit otherwise). A measurement (docs/performance.md),
 // never a target.
 #include "dbvp/fw/endpoint.h"
@@ -202,6 +203,9 @@ void BM_Doorbell(benchmark::State& state) {
         benchmark::Counter(static_cast<double>(st.rung - rung0), benchmark::Counter::kIsRate);
     state.counters["sim_us_per_s"] = benchmark::Counter(
         (sc_core::sc_time_stamp() - sim0).to_seconds() * 1e6, benchmark::Counter::kIsRate);
+    // Host writes since the start, over every run of this function Google Benchmark made (it probes with
+    // growing iteration counts): what an instruction count of the whole process divides by.
+    state.counters["rings"] = static_cast<double>(st.rung);
     state.counters["heap_bytes_per_doorbell"] =
         static_cast<double>(st.heap_bytes) / static_cast<double>(st.rings.size());
 }
