@@ -22,6 +22,10 @@
 //                              stream of 4096 reads over <streams> StreamIDs (1, 16, 256: config cache and TLB hit,
 //                              just fit, thrash). An iteration is one sc_start() of 1024 reads. items = reads.
 //   BM_SmmuBaseline/<streams>  STE -> CD -> table walk on a byte copy of the same tables, same stream (no caches).
+//   BM_Glue/<rids>             the SoC glue's requester ID -> DeviceID lookup (dbvp::pcie::sid_glue::lookup()) with
+//                              the generic preset's msi-map (one identity entry), a seeded stream of 4096 lookups
+//                              over <rids> requester IDs (1, 256). items = lookups.
+//   BM_GlueBaseline/<rids>     the same map as {rid_base, out_base, length} structs, first match, same stream.
 //
 // SystemC elaborates once per process: sc_main builds everything, programs it (one sc_start), runs the models and
 // the baselines once over every stream and exits non-zero when they disagree (or any SystemC warning was reported),
@@ -37,6 +41,7 @@
 #include "dbvp/gic/gicv3.h"
 #include "dbvp/gic/gicv3_its.h"
 #include "dbvp/mem/memory.h"
+#include "dbvp/pcie/sid_glue.h"
 #include "dbvp/smmu/smmuv3.h"
 
 #include <benchmark/benchmark.h>
@@ -49,6 +54,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <string>
@@ -454,6 +460,54 @@ stream_case* find(std::int64_t streams) {
 } // namespace smmu
 
 // =====================================================================================================================
+// Glue: requester ID -> DeviceID as the generic preset's msi-map gives it (<0x0 &its 0x0 0x10000>: the identity).
+// =====================================================================================================================
+namespace glue {
+
+constexpr unsigned kRidCounts[] = {1, 256};
+constexpr std::size_t kStream = 4096;
+
+struct entry {
+    std::uint32_t rid_base, out_base, length;
+};
+const entry kMap[] = {{0, 0, 0x10000}};
+
+dbvp::pcie::sid_glue::params model_params() {
+    dbvp::pcie::sid_glue::params p;
+    p.type = dbvp::pcie::sid_glue::kind::map;
+    p.device_map.clear();
+    for (const entry& e : kMap)
+        p.device_map.push_back({e.rid_base, e.out_base, e.length});
+    p.stream_map = p.device_map;
+    return p;
+}
+
+/// Plain C++: the first entry covering `rid`.
+bool device_id(const entry* map, std::size_t n, std::uint32_t rid, std::uint32_t& out) {
+    for (std::size_t i = 0; i < n; ++i)
+        if (rid >= map[i].rid_base && rid - map[i].rid_base < map[i].length) {
+            out = map[i].out_base + (rid - map[i].rid_base);
+            return true;
+        }
+    return false;
+}
+
+struct stream_case {
+    unsigned rids = 0;
+    std::vector<std::uint16_t> rid;
+    std::vector<std::uint32_t> want; // DeviceIDs
+};
+std::vector<stream_case> g_cases;
+stream_case* find(std::int64_t rids) {
+    for (auto& c : g_cases)
+        if (c.rids == rids)
+            return &c;
+    return nullptr;
+}
+
+} // namespace glue
+
+// =====================================================================================================================
 // The SystemC side: ITS and SMMU with their memories, and one driver thread that runs the jobs sc_main gives it.
 // =====================================================================================================================
 class rig : public sc_module {
@@ -465,7 +519,9 @@ public:
     its::lpi_counter sink;
     dbvp::memory smmu_tables, smmu_data;
     dbvp::smmu::smmuv3 smmu_model;
-    tlm_utils::simple_initiator_socket<rig> its_regs, smmu_regs, dev;
+    dbvp::memory glue_ram; // where the glue's requests would go (the benchmark only looks IDs up)
+    dbvp::pcie::sid_glue glue_model;
+    tlm_utils::simple_initiator_socket<rig> its_regs, smmu_regs, dev, glue_in;
     dbvp::master its_m, smmu_m, dev_m;
 
     // Job parameters and results (set by sc_main between sc_start calls).
@@ -484,8 +540,10 @@ public:
           its_model("its", dbvp::gic::gicv3_its::params{}),
           smmu_tables("smmu_tables", dbvp::memory::params{smmu::kTabSize, 1000000000, 10, 10}),
           smmu_data("smmu_data", dbvp::memory::params{smmu::kDataSize, 1000000000, 10, 10}),
-          smmu_model("smmu", dbvp::smmu::smmuv3::params{}), its_regs("its_regs"), smmu_regs("smmu_regs"), dev("dev"),
-          its_m(its_regs), smmu_m(smmu_regs), dev_m(dev) {
+          smmu_model("smmu", dbvp::smmu::smmuv3::params{}),
+          glue_ram("glue_ram", dbvp::memory::params{4096, 1000000000, 10, 10}), glue_model("glue", glue::model_params()),
+          its_regs("its_regs"), smmu_regs("smmu_regs"), dev("dev"), glue_in("glue_in"), its_m(its_regs),
+          smmu_m(smmu_regs), dev_m(dev) {
         its_model.mem.bind(its_ram.socket);
         its_model.connect(sink);
         its_regs.bind(its_model.regs);
@@ -493,6 +551,8 @@ public:
         smmu_model.out.bind(smmu_data.socket);
         smmu_regs.bind(smmu_model.regs);
         dev.bind(smmu_model.in);
+        glue_in.bind(glue_model.in);
+        glue_model.out.bind(glue_ram.socket);
         SC_THREAD(run);
     }
 
@@ -783,6 +843,39 @@ void BM_SmmuBaseline(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+void BM_Glue(benchmark::State& state) {
+    const dbvp::pcie::sid_glue& model = g_rig->glue_model;
+    const glue::stream_case& c = *glue::find(state.range(0));
+    std::size_t i = 0;
+    std::uint64_t wrong = 0;
+    for (auto _ : state) {
+        const dbvp::pcie::sid_glue::ids ids = model.lookup(c.rid[i]);
+        wrong += !ids.has_device_id || ids.device_id != c.want[i];
+        benchmark::DoNotOptimize(ids);
+        if (++i == c.rid.size())
+            i = 0;
+    }
+    if (wrong)
+        state.SkipWithError("glue model answers differ from the baseline");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void BM_GlueBaseline(benchmark::State& state) {
+    const glue::stream_case& c = *glue::find(state.range(0));
+    std::size_t i = 0;
+    std::uint64_t wrong = 0;
+    for (auto _ : state) {
+        std::uint32_t id = 0;
+        wrong += !glue::device_id(glue::kMap, std::size(glue::kMap), c.rid[i], id) || id != c.want[i];
+        benchmark::DoNotOptimize(id);
+        if (++i == c.rid.size())
+            i = 0;
+    }
+    if (wrong)
+        state.SkipWithError("glue baseline answers differ from the expected ones");
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 void register_benchmarks() {
     auto* a = benchmark::RegisterBenchmark("BM_Iatu", BM_Iatu);
     auto* ab = benchmark::RegisterBenchmark("BM_IatuBaseline", BM_IatuBaseline);
@@ -795,6 +888,12 @@ void register_benchmarks() {
     for (unsigned e : its::kEventCounts) {
         i->Arg(e);
         ib->Arg(e);
+    }
+    auto* g = benchmark::RegisterBenchmark("BM_Glue", BM_Glue);
+    auto* gb = benchmark::RegisterBenchmark("BM_GlueBaseline", BM_GlueBaseline);
+    for (unsigned n : glue::kRidCounts) {
+        g->Arg(n);
+        gb->Arg(n);
     }
     auto* s = benchmark::RegisterBenchmark("BM_Smmu", BM_Smmu);
     auto* sb = benchmark::RegisterBenchmark("BM_SmmuBaseline", BM_SmmuBaseline);
@@ -907,6 +1006,30 @@ int sc_main(int argc, char* argv[]) {
                     c.stream.size(), static_cast<unsigned long long>(r.smmu_bad));
         if (r.smmu_bad)
             return fail("SMMU model and baseline disagree");
+    }
+    // ---- Glue: streams of requester IDs; the model and the baseline against an independent expectation. ----
+    for (unsigned n : glue::kRidCounts) {
+        glue::stream_case c;
+        c.rids = n;
+        std::mt19937_64 grng(kSeed + 7 * n);
+        std::vector<std::uint16_t> ids(n);
+        for (auto& id : ids)
+            id = static_cast<std::uint16_t>(grng()); // the identity map covers every requester ID
+        std::size_t bad = 0;
+        for (std::size_t k = 0; k < glue::kStream; ++k) {
+            const std::uint16_t rid = ids[grng() % n];
+            c.rid.push_back(rid);
+            c.want.push_back(rid); // DeviceID = requester ID
+            std::uint32_t base = 0;
+            const dbvp::pcie::sid_glue::ids m = r.glue_model.lookup(rid);
+            bad += !glue::device_id(glue::kMap, std::size(glue::kMap), rid, base) || base != rid ||
+                   !m.has_device_id || m.device_id != rid;
+        }
+        std::printf("[bench_blocks] glue %3u requester IDs: %zu lookups, %zu model/baseline mismatches\n", n,
+                    glue::kStream, bad);
+        if (bad)
+            return fail("glue model and baseline disagree");
+        glue::g_cases.push_back(std::move(c));
     }
     if (const int w = sc_report_handler::get_count(SC_WARNING) + sc_report_handler::get_count(SC_ERROR))
         return fail(std::to_string(w) + " SystemC warnings/errors during set-up and checks");
