@@ -70,6 +70,14 @@ using dbvp::pcie::detail::dwc_iatu;
 
 constexpr std::uint64_t kSeed = 0xb10c5eedull;
 
+/// The case of `cases` whose `size` member (windows, EventIDs, StreamIDs, requester IDs) is `n`, or nullptr.
+template <class Case> Case* find_case(std::vector<Case>& cases, unsigned Case::*size, std::int64_t n) {
+    for (auto& c : cases)
+        if (c.*size == n)
+            return &c;
+    return nullptr;
+}
+
 std::uint64_t ld64(const std::uint8_t* p) {
     std::uint64_t v;
     std::memcpy(&v, p, 8);
@@ -282,12 +290,7 @@ struct stream_case {
 
 std::vector<stream_case> g_cases;
 
-stream_case* find(std::int64_t events) {
-    for (auto& c : g_cases)
-        if (c.events == events)
-            return &c;
-    return nullptr;
-}
+stream_case* find(std::int64_t events) { return find_case(g_cases, &stream_case::events, events); }
 
 /// The redistributor side: counts LPIs and checks each against the answer expected for its write.
 struct lpi_counter final : dbvp::gic::lpi_sink_if {
@@ -450,12 +453,7 @@ struct stream_case {
 
 std::vector<stream_case> g_cases;
 
-stream_case* find(std::int64_t streams) {
-    for (auto& c : g_cases)
-        if (c.streams == streams)
-            return &c;
-    return nullptr;
-}
+stream_case* find(std::int64_t streams) { return find_case(g_cases, &stream_case::streams, streams); }
 
 } // namespace smmu
 
@@ -498,12 +496,7 @@ struct stream_case {
     std::vector<std::uint32_t> want; // DeviceIDs
 };
 std::vector<stream_case> g_cases;
-stream_case* find(std::int64_t rids) {
-    for (auto& c : g_cases)
-        if (c.rids == rids)
-            return &c;
-    return nullptr;
-}
+stream_case* find(std::int64_t rids) { return find_case(g_cases, &stream_case::rids, rids); }
 
 } // namespace glue
 
@@ -541,7 +534,8 @@ public:
           smmu_tables("smmu_tables", dbvp::memory::params{smmu::kTabSize, 1000000000, 10, 10}),
           smmu_data("smmu_data", dbvp::memory::params{smmu::kDataSize, 1000000000, 10, 10}),
           smmu_model("smmu", dbvp::smmu::smmuv3::params{}),
-          glue_ram("glue_ram", dbvp::memory::params{4096, 1000000000, 10, 10}), glue_model("glue", glue::model_params()),
+          glue_ram("glue_ram", dbvp::memory::params{4096, 1000000000, 10, 10}),
+          glue_model("glue", glue::model_params()),
           its_regs("its_regs"), smmu_regs("smmu_regs"), dev("dev"), glue_in("glue_in"), its_m(its_regs),
           smmu_m(smmu_regs), dev_m(dev) {
         its_model.mem.bind(its_ram.socket);
@@ -843,37 +837,42 @@ void BM_SmmuBaseline(benchmark::State& state) {
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
-void BM_Glue(benchmark::State& state) {
-    const dbvp::pcie::sid_glue& model = g_rig->glue_model;
-    const glue::stream_case& c = *glue::find(state.range(0));
-    std::size_t i = 0;
-    std::uint64_t wrong = 0;
-    for (auto _ : state) {
-        const dbvp::pcie::sid_glue::ids ids = model.lookup(c.rid[i]);
-        wrong += !ids.has_device_id || ids.device_id != c.want[i];
-        benchmark::DoNotOptimize(ids);
-        if (++i == c.rid.size())
-            i = 0;
-    }
-    if (wrong)
-        state.SkipWithError("glue model answers differ from the baseline");
-    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-}
-
-void BM_GlueBaseline(benchmark::State& state) {
+/// The timed loop of both glue benchmarks: lookup(rid, device_id) -> found, checked against the stream.
+template <class Lookup> void glue_loop(benchmark::State& state, Lookup&& lookup, const char* mismatch) {
     const glue::stream_case& c = *glue::find(state.range(0));
     std::size_t i = 0;
     std::uint64_t wrong = 0;
     for (auto _ : state) {
         std::uint32_t id = 0;
-        wrong += !glue::device_id(glue::kMap, std::size(glue::kMap), c.rid[i], id) || id != c.want[i];
+        wrong += !lookup(c.rid[i], id) || id != c.want[i];
         benchmark::DoNotOptimize(id);
         if (++i == c.rid.size())
             i = 0;
     }
     if (wrong)
-        state.SkipWithError("glue baseline answers differ from the expected ones");
+        state.SkipWithError(mismatch);
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void BM_Glue(benchmark::State& state) {
+    const dbvp::pcie::sid_glue& model = g_rig->glue_model;
+    glue_loop(
+        state,
+        [&](std::uint16_t rid, std::uint32_t& id) {
+            const dbvp::pcie::sid_glue::ids ids = model.lookup(rid);
+            id = ids.device_id;
+            return ids.has_device_id;
+        },
+        "glue model answers differ from the baseline");
+}
+
+void BM_GlueBaseline(benchmark::State& state) {
+    glue_loop(
+        state,
+        [](std::uint16_t rid, std::uint32_t& id) {
+            return glue::device_id(glue::kMap, std::size(glue::kMap), rid, id);
+        },
+        "glue baseline answers differ from the expected ones");
 }
 
 void register_benchmarks() {

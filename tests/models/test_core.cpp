@@ -1,6 +1,6 @@
 // Core building blocks: clocked (cycle arithmetic, kernel_time), irq_out / irq_sink, memory, router and master
-// (temporal decoupling, pcie_attr round trip), lru_cache, sparse_bitset. Expected times are computed by hand from the parameters in each comment,
-// never from the model's own functions alone.
+// (temporal decoupling, pcie_attr round trip), lru_cache, sparse_bitset, load_le64. Expected times are computed by
+// hand from the parameters in each comment, never from the model's own functions alone.
 #include "dbvp/bus/router.h"
 #include "dbvp/core/bitset.h"
 #include "dbvp/core/clocked.h"
