@@ -207,6 +207,13 @@ struct gicv3::impl {
     bool lpi_pending(unsigned intid) const { return intid < pend.size() && pend.test(intid); }
     void set_pend_bit(unsigned intid, bool on) { pend.set(intid, on); }
     bool has_timed(unsigned intid) const { return (timed_bits[intid / 64] >> (intid % 64)) & 1; }
+    /// Priority of pending LPI intid from the configuration it was made pending with; disabled_lpi (above every
+    /// priority limit) when its configuration has it disabled.
+    static constexpr unsigned disabled_lpi = 0x100;
+    unsigned lpi_priority(unsigned intid) const {
+        const std::uint8_t c = cfg[intid - first_lpi];
+        return (c & 1) ? (c & 0xfcu) : disabled_lpi;
+    }
     void add_timed(unsigned intid, const sc_time& at) {
         timed.push_back({intid, at});
         timed_bits[intid / 64] |= 1ull << (intid % 64);
@@ -295,10 +302,7 @@ struct gicv3::impl {
         sc_time later = max_time;
         if (grp1_enabled() && !asleep() && lpis_enabled && lpi_ready)
             for (const timed_lpi& e : timed) {
-                if (e.at <= at || e.at >= later || !lpi_pending(e.intid))
-                    continue;
-                const std::uint8_t c = cfg[e.intid - first_lpi];
-                if ((c & 1) && (c & 0xfc) < prio)
+                if (e.at > at && e.at < later && lpi_pending(e.intid) && lpi_priority(e.intid) < prio)
                     later = e.at;
             }
         drive_nirq(offset, false, later);
@@ -708,9 +712,8 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
         // LPIs pending from before any CPU can look: those without events.
         pend.for_each([&](std::size_t n) {
             const unsigned intid = static_cast<unsigned>(n);
-            const std::uint8_t c = cfg[intid - first_lpi];
-            const unsigned prio = c & 0xfc;
-            if ((c & 1) && prio < limit && !has_timed(intid)) {
+            const unsigned prio = lpi_priority(intid);
+            if (prio < limit && !has_timed(intid)) {
                 limit = prio;
                 id = intid;
             }
@@ -721,9 +724,8 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
         for (const timed_lpi& e : timed) {
             if (!lpi_pending(e.intid))
                 continue;
-            const std::uint8_t c = cfg[e.intid - first_lpi];
-            const unsigned prio = c & 0xfc;
-            if (!(c & 1) || prio >= running_limit)
+            const unsigned prio = lpi_priority(e.intid);
+            if (prio >= running_limit)
                 continue;
             if (e.at > at) {
                 if (later && e.at < *later)
