@@ -377,6 +377,7 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
         ip.translate_latency = its_node->u32("dbvp,translate-latency-cycles", ip.translate_latency, 0, 100000);
         ip.cache_entries = its_node->u32("dbvp,cache-entries", ip.cache_entries, 0, 1u << 20);
         ip.fifo_depth = its_node->u32("dbvp,fifo-depth", ip.fifo_depth, 1, 1u << 20);
+        ip.stall_when_full = its_node->str("dbvp,fifo-full", "stall", {"stall", "drop"}) == "stall";
         itsr = its_node->reg(0u);
         if (itsr.size < 0x20000)
             its_node->fail("reg", "the ITS needs 128 KiB (control frame + translation frame)");

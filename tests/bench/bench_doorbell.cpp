@@ -16,6 +16,8 @@
 //   --windows=W                   inbound iATU windows in use, 1..256 (default 1: BAR-match; W > 1: function
 //                                 0's BAR2 is W address-match sub-ranges and the doorbells sit in the last one,
 //                                 so every lookup passes W - 1 windows first)
+//   --set=node/property=value     any other override of the preset, as `dbvp run --set` (repeatable; e.g.
+//                                 --set=dbvp,quantum-ns=100000)
 // Properties the configuration needs (LPI INTID bits, ITS EventID bits, functions, windows) are set as
 // overrides of the preset, as `dbvp run --set` does.
 //
@@ -48,6 +50,7 @@ constexpr unsigned DB_BAR = 2;
 struct config {
     fw::doorbell_backend backend = fw::doorbell_backend::msi;
     unsigned doorbells = 32, functions = 1, windows = 1;
+    std::vector<std::string> overrides; // --set
 };
 
 struct ring {
@@ -237,6 +240,8 @@ int sc_main(int argc, char* argv[]) {
             c.backend = fw::doorbell_backend::poll;
         else if (std::strcmp(a, "--backend=msi") == 0)
             c.backend = fw::doorbell_backend::msi;
+        else if (std::strncmp(a, "--set=", 6) == 0)
+            c.overrides.emplace_back(a + 6);
         else if (!parse_uint(a, "--doorbells=", 1, 65536, c.doorbells) &&
                  !parse_uint(a, "--functions=", 1, 8, c.functions) && !parse_uint(a, "--windows=", 1, 256, c.windows))
             args.push_back(argv[i]);
@@ -264,6 +269,7 @@ int sc_main(int argc, char* argv[]) {
         opt.overrides.push_back(ep + "max-functions=" + std::to_string(c.functions));
     if (c.windows + c.functions - 1 > 16) // function 0: W windows; the others: one each
         opt.overrides.push_back(ep + "num-ib-windows=" + std::to_string(c.windows + c.functions - 1));
+    opt.overrides.insert(opt.overrides.end(), c.overrides.begin(), c.overrides.end());
     platform::platform p("platform", opt);
     p.set_firmware([&](fw::hal& h) { firmware(h, c); });
     p.set_host_software([&](host::hal& h) { host_software(h, p, c); });

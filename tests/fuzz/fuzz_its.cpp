@@ -114,7 +114,7 @@ gic::gicv3::params gic_params() {
 gic::gicv3_its::params its_params() {
     gic::gicv3_its::params p;
     p.cache_entries = 8; // small: evictions
-    p.fifo_depth = 8;    // small: fifo_full drops
+    p.fifo_depth = 8;    // small: writers held at a full FIFO
     p.itt_entry_size = ITT_ENTRY;
     return p;
 }

@@ -543,9 +543,10 @@ TEST(Its, TwoByteTranslaterWritesCarryA16BitEventId) {
     });
 }
 
-TEST(Its, FifoOverflowDropsAreCounted) {
+TEST(Its, FifoOverflowDropsAreCountedWithStallWhenFullOff) {
     gicv3_its::params p;
     p.fifo_depth = 4;
+    p.stall_when_full = false;
     gic_bench b(default_gic_params(), p);
     b.run([&](fw::hal&) {
         gic_up(b);
@@ -564,6 +565,60 @@ TEST(Its, FifoOverflowDropsAreCounted) {
         EXPECT_EQ(b.its.drops().front().event_id, 4u);
         EXPECT_EQ(b.its.stats().lpis, 4u);
         EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193, 8194, 8195}));
+    });
+}
+
+TEST(Its, AFullFifoHoldsTheWriterAndDropsNothing) {
+    gicv3_its::params p;
+    p.fifo_depth = 4;
+    gic_bench b(default_gic_params(), p);
+    b.run([&](fw::hal&) {
+        gic_up(b);
+        b.its_on();
+        for (unsigned e = 0; e < 10; ++e)
+            b.map_by_tables(1, e, 8192 + e);
+        b.sync();
+        // Ten writes inside the device's quantum. The 5th finds the FIFO full: the writer catches up with the
+        // kernel, the engine drains the FIFO meanwhile, and the write goes in. The 9th is held the same way.
+        for (unsigned e = 0; e < 10; ++e)
+            b.translate(1, e, true, 4, false);
+        b.dev.m.sync();
+        settle(b);
+        EXPECT_TRUE(b.its.drops().empty());
+        EXPECT_EQ(b.its.stats().fifo_stalls, 2u);
+        EXPECT_EQ(b.its.stats().lpis, 10u);
+        std::vector<unsigned> want;
+        for (unsigned e = 0; e < 10; ++e)
+            want.push_back(8192 + e);
+        EXPECT_EQ(b.drain(), want);
+    });
+}
+
+TEST(Its, AHeldWriterGoesOnWhenTheEngineStartsTheNextTranslation) {
+    gicv3_its::params p;
+    p.fifo_depth = 1;
+    p.translate_latency = 1000; // 2 us at 500 MHz: more than the 1 us quantum, the engine yields after each
+    gic_bench b(default_gic_params(), p);
+    b.run([&](fw::hal&) {
+        gic_up(b);
+        b.its_on();
+        for (unsigned e = 0; e < 3; ++e)
+            b.map_by_tables(1, e, 8192 + e);
+        b.sync();
+        const sc_core::sc_time t0 = b.dev.m.now();
+        b.translate(1, 0, true, 4, false); // into the empty FIFO
+        b.translate(1, 1, true, 4, false); // full: the writer syncs, the engine takes the 1st meanwhile
+        const sc_core::sc_time t2 = b.dev.m.now();
+        b.translate(1, 2, true, 4, false); // full while the engine spends 2 us on the 1st: held until it ends
+        const sc_core::sc_time t3 = b.dev.m.now();
+        EXPECT_LT(t2, t0 + sc_core::sc_time(1, sc_core::SC_US));
+        EXPECT_GE(t3, t0 + sc_core::sc_time(2, sc_core::SC_US)) << "held for the 1st translation";
+        EXPECT_LT(t3, t0 + sc_core::sc_time(2100, sc_core::SC_NS)) << "and not longer";
+        b.dev.m.sync();
+        settle(b);
+        EXPECT_TRUE(b.its.drops().empty());
+        EXPECT_EQ(b.its.stats().fifo_stalls, 2u);
+        EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193, 8194}));
     });
 }
 

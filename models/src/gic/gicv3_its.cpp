@@ -209,6 +209,8 @@ struct gicv3_its::impl {
     std::size_t fifo_head = 0, fifo_count = 0;
     sc_time xlate_busy_until; // end of the translation the engine last did (it runs ahead of the kernel)
     sc_core::sc_event fifo_ev;
+    unsigned fifo_waiters = 0; // writers held at a full FIFO (stall_when_full)
+    sc_core::sc_event slot_ev; // the engine took a request while writers were held
     tlm::tlm_generic_payload pl_xlate;
 
     // Translation cache (LRU).
@@ -291,7 +293,8 @@ struct gicv3_its::impl {
     void cache_flush() { cache.clear(); }
 
     // ---- Engines ----
-    void translater(tlm::tlm_generic_payload& p, const sc_time& t);
+    void translater(tlm::tlm_generic_payload& p, sc_time& delay);
+    bool wait_for_room(sc_time& delay);
     void drop(drop_reason r, const sc_time& t, bool has_dev, std::uint32_t dev, std::uint32_t ev) {
         its.drops_.push_back(gicv3_its::drop{t, r, has_dev, dev, ev});
         if (trace::on())
@@ -487,7 +490,8 @@ gicv3_its::impl::lookup gicv3_its::impl::read_cte(tlm::tlm_generic_payload& pl, 
 // ------------------------------------------------------------------------------------------------------------
 // Translation.
 
-void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, const sc_time& t) {
+void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, sc_time& delay) {
+    sc_time t = kernel_time() + delay; // arrival
     const pcie_attr* a = attr_of(pl);
     const bool has_dev = a && a->has_device_id;
     const std::uint32_t dev = has_dev ? a->device_id : 0;
@@ -510,8 +514,13 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, const sc_time& t)
         return drop(drop_reason::disabled, t, has_dev, dev, ev);
     if (!has_dev)
         return drop(drop_reason::no_device_id, t, false, 0, ev);
-    if (fifo_count == fifo.size())
-        return drop(drop_reason::fifo_full, t, true, dev, ev);
+    if (fifo_count == fifo.size()) {
+        if (!wait_for_room(delay))
+            return drop(drop_reason::fifo_full, t, true, dev, ev);
+        t = kernel_time();
+        if (!enabled()) // disabled while the write was held
+            return drop(drop_reason::disabled, t, true, dev, ev);
+    }
     request& r = fifo[(fifo_head + fifo_count) % fifo.size()];
     r.device_id = dev;
     r.event_id = ev;
@@ -522,6 +531,23 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, const sc_time& t)
     // event, so only the first request into an empty FIFO needs to wake it.
     if (fifo_count == 1)
         fifo_ev.notify(sc_core::SC_ZERO_TIME);
+}
+
+bool gicv3_its::impl::wait_for_room(sc_time& delay) {
+    if (!p.stall_when_full || sc_core::sc_get_status() != sc_core::SC_RUNNING ||
+        sc_core::sc_get_current_process_handle().proc_kind() == sc_core::SC_METHOD_PROC_)
+        return false;
+    ++its.stats_.fifo_stalls;
+    // The writer first catches up with the kernel (it may be up to a quantum ahead, the engine behind it): by
+    // then the engine has usually made room. Otherwise it is held until the engine takes a request, at the time
+    // that request's translation starts.
+    sc_core::wait(delay);
+    delay = sc_core::SC_ZERO_TIME;
+    ++fifo_waiters;
+    while (fifo_count == fifo.size())
+        sc_core::wait(slot_ev);
+    --fifo_waiters;
+    return true;
 }
 
 void gicv3_its::impl::xlate_thread() {
@@ -537,6 +563,8 @@ void gicv3_its::impl::xlate_thread() {
         --fifo_count;
         const sc_time now = kernel_time();
         const sc_time start = std::max(now, std::max(r.arrive, xlate_busy_until));
+        if (fifo_waiters)
+            slot_ev.notify(start - now);
         sc_time offset = (start - now) + its.cycles(p.translate_latency);
         translate(r, offset); // may wait (pending table still loading): offset stays relative to the kernel
         xlate_busy_until = kernel_time() + offset;
@@ -944,7 +972,7 @@ void gicv3_its::b_transport_cb(tlm::tlm_generic_payload& p, sc_core::sc_time& de
     delay += cycles(p_.reg_latency);
     const std::uint64_t addr = p.get_address();
     if (addr >= GITS_TRANSLATER && addr < GITS_TRANSLATER + 4) {
-        m_->translater(p, t + cycles(p_.reg_latency));
+        m_->translater(p, delay);
         return;
     }
     access_ctx ctx;

@@ -13,8 +13,10 @@
 //
 // Translation: DeviceID comes from the write's pcie_attr (device_id, has_device_id) — never from the address —
 // and EventID from the 32-bit data. An untranslatable write (ITS disabled, no DeviceID, DeviceID out of range or
-// unmapped, EventID out of range or unmapped, collection unmapped, FIFO full, memory error) is dropped: the bus
-// answers OK (the requester cannot tell), the drop is counted and recorded with the reason and the IDs.
+// unmapped, EventID out of range or unmapped, collection unmapped, memory error) is dropped: the bus answers OK
+// (the requester cannot tell), the drop is counted and recorded with the reason and the IDs. A write to a full
+// FIFO waits for room (bus back-pressure: the writer's b_transport returns once the engine has taken a request),
+// or is dropped (fifo_full) with stall_when_full off or from a writer that cannot wait.
 // Commands: parameter errors skip the command and are recorded (with the E_ITS_* code); memory errors stall the
 // queue (GITS_CREADR.Stalled) until CWRITER is written with Retry or the ITS is re-enabled.
 //
@@ -52,6 +54,10 @@ public:
         unsigned translate_latency = 10; // cycles per translation, plus table reads on a cache miss
         unsigned cache_entries = 64;   // translation cache (DeviceID, EventID) -> (INTID, processor); 0 = none
         unsigned fifo_depth = 64;      // buffered TRANSLATER writes
+        // A TRANSLATER write to a full FIFO: true (the default), the writer is held until the engine takes a
+        // request (bus back-pressure: its b_transport waits, from a thread); false, or a writer that cannot
+        // wait (not in an SC_THREAD), the write is dropped (fifo_full).
+        bool stall_when_full = true;
     };
 
     tlm_utils::simple_target_socket<gicv3_its> regs;
@@ -73,7 +79,7 @@ public:
         collection_unmapped, // the ITT entry's collection has no valid entry
         lpi_refused,         // the redistributor refused the LPI (LPIs disabled there, INTID out of range)
         memory_error,        // a table read failed
-        fifo_full,           // translation FIFO full
+        fifo_full,           // translation FIFO full (stall_when_full off, or a writer that cannot wait)
         bad_access,          // TRANSLATER accessed with a size other than 2 or 4 bytes, or read
     };
     static const char* to_string(drop_reason r);
@@ -96,6 +102,7 @@ public:
 
     struct counters {
         std::uint64_t translations = 0, lpis = 0, commands = 0, cache_hits = 0, cache_misses = 0;
+        std::uint64_t fifo_stalls = 0; // TRANSLATER writes held until the full FIFO had room
     };
     const counters& stats() const { return stats_; }
     /// GITS_CREADR.Stalled
