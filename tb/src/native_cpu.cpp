@@ -123,9 +123,7 @@ bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
             master_.sync();
             continue;
         }
-        // From the synchronisation inside on (a delta wait here, the local time being zero): a line rising
-        // meanwhile for a later time wakes the wait. (One rising in that very delta with a zero offset is
-        // notified before the wait begins and is seen only at `until`, as with tlm_quantumkeeper before.)
+        // In step with the kernel, so the wait begins at once: any line rising from here on wakes it.
         waiting_ = true;
         master_.wait_until(until, irq_ev_);
         waiting_ = false;

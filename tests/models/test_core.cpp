@@ -890,6 +890,28 @@ TEST(CoreMaster, NowIsTimestampPlusLocalOffset) {
     EXPECT_TRUE(b.init.done);
 }
 
+TEST(CoreMaster, WaitUntilInStepWithTheKernelBeginsAtOnce) {
+    // The event is notified (delta) by a process that runs in the very delta the wait is called in: a wait that
+    // first spent a delta synchronising would miss it and return at the deadline.
+    probe_bench b;
+    sc_core::sc_event go, ev;
+    sc_core::sc_spawn([&] {
+        wait(go);
+        ev.notify(SC_ZERO_TIME);
+    }, "notifier");
+    bool fired = false;
+    sc_time woke;
+    b.init.body = [&](initiator& i) {
+        wait(ns(10));
+        go.notify(); // the notifier runs once this process yields
+        fired = i.m.wait_until(ns(1000), ev);
+        woke = sc_time_stamp();
+    };
+    sc_start();
+    EXPECT_TRUE(fired);
+    EXPECT_EQ(woke, ns(10));
+}
+
 TEST(CoreMaster, PcieAttrTravelsAndComesBackUpdated) {
     probe_bench b;
     b.prb.set_status = true;

@@ -539,3 +539,45 @@ TEST(NativeCpu, HandlerFreeingItselfRunsOnceAndTheOthersKeepRunning) {
     EXPECT_EQ(second, 0) << "freed by the first handler before its turn";
     EXPECT_EQ(b.cpu.irqs_taken(), 4u) << "the second edge on 11 is taken but has no handler";
 }
+
+namespace {
+/// Pulses its line with a zero offset as soon as `go` is notified (immediately: in the notifier's delta).
+struct triggered_source : sc_core::sc_module {
+    irq_out line{"line"};
+    sc_core::sc_event go;
+    explicit triggered_source(sc_core::sc_module_name n) : sc_module(n) {
+        SC_HAS_PROCESS(triggered_source);
+        SC_THREAD(run);
+    }
+    void run() {
+        wait(go);
+        line.pulse(sc_core::SC_ZERO_TIME);
+    }
+};
+} // namespace
+
+TEST(NativeCpu, ALineRisingInTheDeltaTheWaitBeginsWakesItAtOnce) {
+    // The CPU, in step with the kernel, looks at its lines, finds none pending and waits; the source runs in
+    // that same delta (after the CPU yields) and pulses with a zero offset. The wait must begin at once, not
+    // after a delta of its own in which the notification would go by unseen until the deadline.
+    router bus{"bus", router::params{}};
+    memory ram{"ram", memory::params{}};
+    native_cpu cpu{"cpu", native_cpu::params{}, nullptr};
+    triggered_source src{"src"};
+    cpu.bus.bind(bus.in);
+    bus.out.bind(ram.socket);
+    bus.map(0, 0x1000, ram.size(), "ram");
+    src.line.bind(cpu, 5);
+    std::vector<std::uint64_t> at;
+    bool woke = false;
+    cpu.set_firmware([&](fw::hal& h) {
+        ASSERT_TRUE(h.request_irq(5, [&](unsigned) { at.push_back(h.now_ns()); }, fw::irq_none, "t"));
+        h.sleep_ns(1000); // runs to its deadline: in step with the kernel afterwards
+        src.go.notify();  // the source becomes runnable in this delta
+        woke = h.wait_for_interrupt(10000);
+    });
+    sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(woke);
+    ASSERT_EQ(at.size(), 1u);
+    EXPECT_EQ(at[0], 1000u + entry_ns) << "taken when it rose, not at the 11 us deadline";
+}

@@ -76,7 +76,9 @@ void master::consume(const sc_core::sc_time& t) {
 void master::sync() { sync_local(); }
 
 bool master::wait_until(const sc_core::sc_time& deadline, const sc_core::sc_event& ev) {
-    sync_local();
+    // In step with the kernel already: no delta wait first, an event notified in that delta would be missed.
+    if (local_ != sc_core::SC_ZERO_TIME)
+        sync_local();
     const sc_core::sc_time now = kernel_time();
     if (now >= deadline)
         return false;

@@ -42,7 +42,9 @@ public:
     /// Bring the kernel up to the local time.
     void sync();
     /// Synchronise, then wait until `deadline` (absolute) or until `ev` fires, whichever is first; the local
-    /// offset is zero afterwards. Returns false when the deadline passed without the event.
+    /// offset is zero afterwards. Returns false when the deadline passed without the event. With a zero local
+    /// offset the wait begins at once (no delta first): a caller that syncs, looks at the state `ev` signals,
+    /// then calls this misses no notification made after its look.
     bool wait_until(const sc_core::sc_time& deadline, const sc_core::sc_event& ev);
     /// Synchronise, then wait until `deadline` (absolute); the local offset is zero afterwards.
     void wait_until(const sc_core::sc_time& deadline);
