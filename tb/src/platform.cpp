@@ -376,6 +376,9 @@ platform::platform(sc_core::sc_module_name name, const options& opt) : sc_module
         ip.cmd_latency = its_node->u32("dbvp,cmd-latency-cycles", ip.cmd_latency, 0, 100000);
         ip.translate_latency = its_node->u32("dbvp,translate-latency-cycles", ip.translate_latency, 0, 100000);
         ip.cache_entries = its_node->u32("dbvp,cache-entries", ip.cache_entries, 0, 1u << 20);
+        ip.device_cache_entries = its_node->u32("dbvp,device-cache-entries", ip.device_cache_entries, 0, 1u << 20);
+        ip.collection_cache_entries =
+            its_node->u32("dbvp,collection-cache-entries", ip.collection_cache_entries, 0, 1u << 20);
         ip.fifo_depth = its_node->u32("dbvp,fifo-depth", ip.fifo_depth, 1, 1u << 20);
         ip.stall_when_full = its_node->str("dbvp,fifo-full", "stall", {"stall", "drop"}) == "stall";
         itsr = its_node->reg(0u);

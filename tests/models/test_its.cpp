@@ -705,6 +705,60 @@ TEST(Its, TranslationCacheHitsMissesLruAndInvalidation) {
     });
 }
 
+TEST(Its, DeviceAndCollectionCachesServeTheWalkAfterATranslationCacheMiss) {
+    gicv3_its::params p;
+    p.cache_entries = 0; // every translation walks
+    p.device_cache_entries = 1;
+    p.collection_cache_entries = 1;
+    gic_bench b(default_gic_params(), p);
+    b.run([&](fw::hal&) {
+        gic_up(b);
+        b.its_on();
+        for (unsigned e = 0; e < 4; ++e)
+            b.map_by_tables(1, e, 8192 + e);
+        b.map_by_tables(2, 0, 8300, ITT_BASE + 0x1000);
+        const auto& st = b.its.stats();
+        struct hm {
+            std::uint64_t dev_hits, dev_misses, coll_hits, coll_misses;
+            bool operator==(const hm& o) const {
+                return dev_hits == o.dev_hits && dev_misses == o.dev_misses && coll_hits == o.coll_hits &&
+                       coll_misses == o.coll_misses;
+            }
+        };
+        auto ring = [&](std::uint32_t dev, std::uint32_t ev, unsigned want) {
+            const hm before{st.device_cache_hits, st.device_cache_misses, st.collection_cache_hits,
+                            st.collection_cache_misses};
+            b.translate(dev, ev);
+            settle(b);
+            EXPECT_EQ(b.drain(), std::vector<unsigned>{want}) << dev << "/" << ev;
+            return hm{st.device_cache_hits - before.dev_hits, st.device_cache_misses - before.dev_misses,
+                      st.collection_cache_hits - before.coll_hits, st.collection_cache_misses - before.coll_misses};
+        };
+        EXPECT_TRUE(ring(1, 0, 8192) == (hm{0, 1, 0, 1}));
+        EXPECT_TRUE(ring(1, 1, 8193) == (hm{1, 0, 1, 0})) << "same device, same collection: only the ITT is read";
+        EXPECT_TRUE(ring(2, 0, 8300) == (hm{0, 1, 1, 0})) << "another device: evicts device 1 (one entry)";
+        EXPECT_TRUE(ring(1, 2, 8194) == (hm{0, 1, 1, 0}));
+        // A device entry rewritten in memory behind the ITS's back is not seen while cached (as in hardware)...
+        b.set_dte(DEVTAB_BASE + 8, 4, ITT_BASE, false);
+        EXPECT_TRUE(ring(1, 3, 8195) == (hm{1, 0, 1, 0}));
+        // ... MAPD is how software changes it: the next walk reads the new entry (here: not valid).
+        ASSERT_TRUE(b.cmd(g::cmd_mapd(1, 4, ITT_BASE, false)));
+        b.translate(1, 3);
+        settle(b);
+        EXPECT_TRUE(b.drain().empty());
+        EXPECT_EQ(b.drops(reason::device_unmapped), 1u);
+        EXPECT_TRUE(ring(2, 0, 8300) == (hm{0, 1, 1, 0})) << "an invalid entry is not cached";
+        // MAPC likewise for the collection entry.
+        ASSERT_TRUE(b.cmd(g::cmd_mapc(0, 0, true)));
+        EXPECT_TRUE(ring(2, 0, 8300) == (hm{1, 0, 0, 1}));
+        EXPECT_TRUE(ring(2, 0, 8300) == (hm{1, 0, 1, 0}));
+        // A GITS_BASER write (ITS disabled) flushes both.
+        b.its_off();
+        b.its_on();
+        EXPECT_TRUE(ring(2, 0, 8300) == (hm{0, 1, 0, 1}));
+    });
+}
+
 TEST(Its, WithoutACacheEveryTranslationWalksTheTables) {
     gicv3_its::params p;
     p.cache_entries = 0;
@@ -720,6 +774,9 @@ TEST(Its, WithoutACacheEveryTranslationWalksTheTables) {
         }
         EXPECT_EQ(b.its.stats().cache_hits, 0u);
         EXPECT_EQ(b.its.stats().cache_misses, 3u);
+        EXPECT_EQ(b.its.stats().device_cache_misses, 1u) << "the device and collection caches still serve";
+        EXPECT_EQ(b.its.stats().device_cache_hits, 2u);
+        EXPECT_EQ(b.its.stats().collection_cache_hits, 2u);
     });
 }
 

@@ -214,6 +214,8 @@ std::vector<range_case> documented_ranges() {
     latency(v, g, ITS, "dbvp,cmd-latency-cycles");
     latency(v, g, ITS, "dbvp,translate-latency-cycles");
     around(v, g, ITS, "dbvp,cache-entries", 0, 1u << 20);
+    around(v, g, ITS, "dbvp,device-cache-entries", 0, 1u << 20);
+    around(v, g, ITS, "dbvp,collection-cache-entries", 0, 1u << 20);
     around(v, g, ITS, "dbvp,fifo-depth", 1, 1u << 20);
     v.emplace_back(g, ITS, "dbvp,fifo-full", "block", std::vector<std::string>{"is not one of: stall, drop"});
     // SMMUv3 (imx95)

@@ -213,8 +213,10 @@ struct gicv3_its::impl {
     sc_core::sc_event slot_ev; // the engine took a request while writers were held
     tlm::tlm_generic_payload pl_xlate;
 
-    // Translation cache (LRU).
+    // Translation cache (LRU); on a miss, the device and collection caches (LRU) spare those table reads.
     lru_cache<std::uint64_t, cache_entry> cache;
+    lru_cache<std::uint32_t, dte> dev_cache;  // DeviceID -> valid device table entry
+    lru_cache<unsigned, unsigned> coll_cache; // ICID -> processor of a valid collection table entry
 
     // Collections already warned about for targeting a processor that does not exist (one bit per ICID).
     std::vector<std::uint64_t> no_processor_warned;
@@ -290,7 +292,37 @@ struct gicv3_its::impl {
             return pred(static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key), e);
         });
     }
-    void cache_flush() { cache.clear(); }
+    void cache_flush() {
+        cache.clear();
+        dev_cache.clear();
+        coll_cache.clear();
+    }
+    /// The device's table entry, from the device cache or the table (then cached).
+    lookup cached_dte(tlm::tlm_generic_payload& pl, std::uint32_t device_id, dte& d, sc_time& offset) {
+        if (const dte* c = dev_cache.find(device_id)) {
+            ++its.stats_.device_cache_hits;
+            d = *c;
+            return lookup::ok;
+        }
+        ++its.stats_.device_cache_misses;
+        const lookup r = read_dte(pl, device_id, d, offset);
+        if (r == lookup::ok)
+            dev_cache.insert(device_id, d);
+        return r;
+    }
+    /// The collection's processor, from the collection cache or the table (then cached).
+    lookup cached_cte(tlm::tlm_generic_payload& pl, unsigned icid, unsigned& processor, sc_time& offset) {
+        if (const unsigned* c = coll_cache.find(icid)) {
+            ++its.stats_.collection_cache_hits;
+            processor = *c;
+            return lookup::ok;
+        }
+        ++its.stats_.collection_cache_misses;
+        const lookup r = read_cte(pl, icid, processor, offset);
+        if (r == lookup::ok)
+            coll_cache.insert(icid, processor);
+        return r;
+    }
 
     // ---- Engines ----
     void translater(tlm::tlm_generic_payload& p, sc_time& delay);
@@ -327,6 +359,7 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
       cbaser(bank, "GITS_CBASER", GITS_CBASER, 8, 0, CBASER_WRITABLE),
       cwriter(bank, "GITS_CWRITER", GITS_CWRITER, 8, 0, QUEUE_OFFSET | CWRITER_RETRY),
       creadr(bank, "GITS_CREADR", GITS_CREADR, 8, 0, 0), fifo(prm.fifo_depth), cache(prm.cache_entries),
+      dev_cache(prm.device_cache_entries), coll_cache(prm.collection_cache_entries),
       no_processor_warned((std::size_t{1} << 16) / 64) { // an ITT entry's ICID field has 16 bits
     bank.set_owner(its.name());
     ctlr.on_read([this](const access_ctx& ctx) -> std::uint64_t {
@@ -598,7 +631,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
     } else {
         ++its.stats_.cache_misses;
         dte d{};
-        switch (read_dte(pl_xlate, r.device_id, d, offset)) {
+        switch (cached_dte(pl_xlate, r.device_id, d, offset)) {
         case lookup::ok: break;
         case lookup::out_of_range: return fail(drop_reason::device_out_of_range);
         case lookup::unmapped: return fail(drop_reason::device_unmapped);
@@ -611,7 +644,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
         case lookup::unmapped: return fail(drop_reason::event_unmapped);
         case lookup::memory_error: return fail(drop_reason::memory_error);
         }
-        switch (read_cte(pl_xlate, e.icid, processor, offset)) {
+        switch (cached_cte(pl_xlate, e.icid, processor, offset)) {
         case lookup::ok: break;
         case lookup::out_of_range:
         case lookup::unmapped: return fail(drop_reason::collection_unmapped);
@@ -760,6 +793,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the device table entry");
         cache_drop_if([&](std::uint32_t device, std::uint32_t, const cache_entry&) { return device == dev; });
+        dev_cache.erase(static_cast<std::uint32_t>(dev));
         return outcome::next;
     }
     case CMD_MAPC: {
@@ -780,6 +814,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the collection table entry");
         cache_drop_if([&](std::uint32_t, std::uint32_t, const cache_entry& c) { return c.icid == icid; });
+        coll_cache.erase(icid);
         no_processor_warned[icid / 64] &= ~(std::uint64_t{1} << (icid % 64));
         return outcome::next;
     }

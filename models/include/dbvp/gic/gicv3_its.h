@@ -9,7 +9,9 @@
 // Engines: a command thread processes the queue from CREADR up to CWRITER whenever CWRITER moves (and the ITS is
 // enabled); a translation thread drains a FIFO of writes to GITS_TRANSLATER. Both read and write their tables
 // through `mem`, charging the latency it returns, plus cmd_latency / translate_latency cycles. A translation
-// cache (cache_entries, invalidated by the commands as the architecture requires) avoids table reads.
+// cache (cache_entries, invalidated by the commands as the architecture requires) avoids table reads; on a miss,
+// a device cache and a collection cache (device_cache_entries, collection_cache_entries) hold the device and
+// collection table entries, so only the ITT entry is read.
 //
 // Translation: DeviceID comes from the write's pcie_attr (device_id, has_device_id) — never from the address —
 // and EventID from the 32-bit data. An untranslatable write (ITS disabled, no DeviceID, DeviceID out of range or
@@ -53,6 +55,8 @@ public:
         unsigned cmd_latency = 20;     // cycles per command, plus its memory accesses
         unsigned translate_latency = 10; // cycles per translation, plus table reads on a cache miss
         unsigned cache_entries = 64;   // translation cache (DeviceID, EventID) -> (INTID, processor); 0 = none
+        unsigned device_cache_entries = 16;     // device table entries cached (DeviceID -> ITT, size); 0 = none
+        unsigned collection_cache_entries = 16; // collection table entries cached (ICID -> processor); 0 = none
         unsigned fifo_depth = 64;      // buffered TRANSLATER writes
         // A TRANSLATER write to a full FIFO: true (the default), the writer is held until the engine takes a
         // request (bus back-pressure: its b_transport waits, from a thread); false, or a writer that cannot
@@ -103,6 +107,9 @@ public:
     struct counters {
         std::uint64_t translations = 0, lpis = 0, commands = 0, cache_hits = 0, cache_misses = 0;
         std::uint64_t fifo_stalls = 0; // TRANSLATER writes held until the full FIFO had room
+        // Device and collection caches, looked up on a translation cache miss.
+        std::uint64_t device_cache_hits = 0, device_cache_misses = 0;
+        std::uint64_t collection_cache_hits = 0, collection_cache_misses = 0;
     };
     const counters& stats() const { return stats_; }
     /// GITS_CREADR.Stalled
