@@ -4,6 +4,7 @@
 #include "dbvp/bus/router.h"
 #include "dbvp/core/bitset.h"
 #include "dbvp/core/clocked.h"
+#include "dbvp/core/dmi.h"
 #include "dbvp/core/irq.h"
 #include "dbvp/core/lru.h"
 #include "dbvp/core/master.h"
@@ -130,6 +131,7 @@ struct probe : sc_module {
             delay = SC_ZERO_TIME;
         }
         delay += extra;
+        p.set_dmi_allowed(grant_dmi);
         p.set_response_status(tlm::TLM_OK_RESPONSE);
     }
     bool get_dmi(tlm::tlm_generic_payload&, tlm::tlm_dmi& d) {
@@ -996,6 +998,56 @@ TEST(CoreMaster, LastDelayCountsFromTheRequestWhenTheTargetWaitsInside) {
     EXPECT_TRUE(b.init.done);
 }
 
+// ---- dmi_cache ------------------------------------------------------------------------------------------------
+
+TEST(CoreDmi, ServesExactlyTheGrantedRangeWithItsLatencies) {
+    probe_bench b;
+    std::array<unsigned char, 0x1000> ram{};
+    for (std::size_t i = 0; i < ram.size(); ++i)
+        ram[i] = static_cast<unsigned char>(i * 7);
+    b.prb.grant_dmi = true;
+    b.prb.dmi_start = 0x1000;
+    b.prb.dmi_end = 0x1fff;
+    b.prb.dmi_ptr = ram.data();
+    b.init.body = [&](initiator& i) {
+        dbvp::dmi_cache c;
+        tlm::tlm_generic_payload pl;
+        std::uint8_t buf[8] = {};
+        sc_time off;
+        auto rd = [&](std::uint64_t addr, unsigned len) {
+            off = SC_ZERO_TIME;
+            return c.access(i.socket, pl, tlm::TLM_READ_COMMAND, addr, buf, len, off);
+        };
+        ASSERT_TRUE(rd(0x1000, 4)); // b_transport, then the region is granted
+        EXPECT_EQ(b.prb.calls, 1u);
+        ASSERT_TRUE(rd(0x1004, 4));
+        EXPECT_EQ(b.prb.calls, 1u) << "served by DMI";
+        EXPECT_EQ(off, ns(1)) << "the region's read latency";
+        EXPECT_EQ(buf[0], static_cast<unsigned char>(4 * 7));
+        ASSERT_TRUE(rd(0x1ff8, 8)); // the last 8 bytes
+        EXPECT_EQ(b.prb.calls, 1u);
+        EXPECT_EQ(buf[7], static_cast<unsigned char>(0xfff * 7));
+        ASSERT_TRUE(rd(0x1ffd, 4)); // crosses the end
+        EXPECT_EQ(b.prb.calls, 2u);
+        ASSERT_TRUE(rd(0xffe, 4)); // starts below
+        EXPECT_EQ(b.prb.calls, 3u);
+        ASSERT_TRUE(rd(0x2000, 1)); // just past
+        EXPECT_EQ(b.prb.calls, 4u);
+        const std::uint32_t v = 0xa1b2c3d4;
+        std::memcpy(buf, &v, 4);
+        off = SC_ZERO_TIME;
+        ASSERT_TRUE(c.access(i.socket, pl, tlm::TLM_WRITE_COMMAND, 0x1010, buf, 4, off));
+        EXPECT_EQ(b.prb.calls, 4u);
+        EXPECT_EQ(off, ns(2)) << "the region's write latency";
+        EXPECT_EQ(std::memcmp(ram.data() + 0x10, &v, 4), 0);
+        c.invalidate(0x1800, 0x1800); // overlaps: forgotten
+        ASSERT_TRUE(rd(0x1004, 4));
+        EXPECT_EQ(b.prb.calls, 5u);
+    };
+    sc_start();
+    EXPECT_TRUE(b.init.done);
+}
+
 // ---- lru_cache ------------------------------------------------------------------------------------------------
 
 TEST(CoreLru, ReplacesTheLeastRecentlyUsedEntry) {
@@ -1053,6 +1105,57 @@ TEST(CoreLru, EraseAndEraseIfKeepTheOthersFindable) {
     c.clear();
     EXPECT_EQ(c.size(), 0u);
     EXPECT_EQ(c.find(299), nullptr);
+}
+
+TEST(CoreLru, MatchesAReferenceUnderRandomOperations) {
+    // Against a plain recency list: insert, find, peek, erase over a small key space (many collisions, evictions
+    // and backward shifts), the order checked after every step.
+    for (const std::size_t cap : {1u, 2u, 5u, 16u}) {
+        dbvp::lru_cache<std::uint32_t, std::uint32_t> c(cap);
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> ref; // most recent first
+        auto at = [&](std::uint32_t k) {
+            for (std::size_t i = 0; i < ref.size(); ++i)
+                if (ref[i].first == k)
+                    return static_cast<int>(i);
+            return -1;
+        };
+        std::uint64_t x = 12345 + cap;
+        for (int step = 0; step < 20000; ++step) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            const std::uint32_t k = static_cast<std::uint32_t>(x >> 33) % (3 * cap + 2);
+            const unsigned op = static_cast<unsigned>(x >> 20) % 4;
+            const int i = at(k);
+            if (op == 0) {
+                const std::uint32_t v = static_cast<std::uint32_t>(step);
+                c.insert(k, v);
+                if (i >= 0)
+                    ref.erase(ref.begin() + i);
+                else if (ref.size() == cap)
+                    ref.pop_back();
+                ref.insert(ref.begin(), {k, v});
+            } else if (op == 1) {
+                const std::uint32_t* v = c.find(k);
+                ASSERT_EQ(v != nullptr, i >= 0) << cap << " step " << step;
+                if (i >= 0) {
+                    EXPECT_EQ(*v, ref[static_cast<std::size_t>(i)].second);
+                    const auto e = ref[static_cast<std::size_t>(i)];
+                    ref.erase(ref.begin() + i);
+                    ref.insert(ref.begin(), e);
+                }
+            } else if (op == 2) {
+                ASSERT_EQ(c.peek(k) != nullptr, i >= 0) << cap << " step " << step;
+            } else {
+                ASSERT_EQ(c.erase(k), i >= 0) << cap << " step " << step;
+                if (i >= 0)
+                    ref.erase(ref.begin() + i);
+            }
+            std::vector<std::pair<std::uint32_t, std::uint32_t>> got;
+            c.for_each([&](std::uint32_t key, std::uint32_t v) { got.emplace_back(key, v); });
+            ASSERT_EQ(got, ref) << cap << " step " << step;
+            for (std::uint32_t key = 0; key < 3 * cap + 2; ++key)
+                ASSERT_EQ(c.peek(key) != nullptr, at(key) >= 0) << cap << " step " << step << " key " << key;
+        }
+    }
 }
 
 TEST(CoreLru, CapacityZeroHoldsNothing) {

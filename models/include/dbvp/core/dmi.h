@@ -21,20 +21,21 @@ class dmi_cache {
 public:
     /// Serve a read or write of `len` bytes at `addr` from a granted region; false when none covers it.
     bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len, sc_core::sc_time& offset) {
+        if (len == 0)
+            return false;
         for (unsigned i = 0; i < count_; ++i) {
-            const tlm::tlm_dmi& d = regions_[i];
-            if (addr < d.get_start_address() || len == 0 || addr + (len - 1) > d.get_end_address() ||
-                addr + (len - 1) < addr)
+            const region& r = regions_[i];
+            const std::uint64_t off = addr - r.start; // wraps (huge) below the region
+            if (off > r.last || len - 1 > r.last - off)
                 continue;
-            unsigned char* p = d.get_dmi_ptr() + (addr - d.get_start_address());
-            if (cmd == tlm::TLM_READ_COMMAND && d.is_read_allowed()) {
-                copy(data, p, len);
-                offset += d.get_read_latency();
+            if (cmd == tlm::TLM_READ_COMMAND && r.read) {
+                copy(data, r.ptr + off, len);
+                offset += r.read_latency;
                 return true;
             }
-            if (cmd == tlm::TLM_WRITE_COMMAND && d.is_write_allowed()) {
-                copy(p, data, len);
-                offset += d.get_write_latency();
+            if (cmd == tlm::TLM_WRITE_COMMAND && r.write) {
+                copy(r.ptr + off, data, len);
+                offset += r.write_latency;
                 return true;
             }
             return false;
@@ -50,13 +51,20 @@ public:
             return;
         if (count_ == regions_.size())
             count_ = 0; // forget the oldest ones: a few regions (RAM) are all an engine uses
-        regions_[count_++] = d;
+        region& r = regions_[count_++];
+        r.start = d.get_start_address();
+        r.last = d.get_end_address() - d.get_start_address();
+        r.ptr = d.get_dmi_ptr();
+        r.read = d.is_read_allowed();
+        r.write = d.is_write_allowed();
+        r.read_latency = d.get_read_latency();
+        r.write_latency = d.get_write_latency();
     }
     /// Forget every region that overlaps [start, end].
     void invalidate(std::uint64_t start, std::uint64_t end) {
         unsigned kept = 0;
         for (unsigned i = 0; i < count_; ++i)
-            if (regions_[i].get_end_address() < start || regions_[i].get_start_address() > end)
+            if (regions_[i].start + regions_[i].last < start || regions_[i].start > end)
                 regions_[kept++] = regions_[i];
         count_ = kept;
     }
@@ -85,7 +93,13 @@ private:
         default: std::memcpy(to, from, len); break;
         }
     }
-    std::array<tlm::tlm_dmi, 4> regions_{};
+    struct region { // a granted tlm_dmi, as the lookup needs it
+        std::uint64_t start = 0, last = 0; // first address, and last - first
+        unsigned char* ptr = nullptr;
+        bool read = false, write = false;
+        sc_core::sc_time read_latency, write_latency;
+    };
+    std::array<region, 4> regions_{};
     unsigned count_ = 0;
 };
 

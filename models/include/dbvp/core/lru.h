@@ -3,7 +3,8 @@
 // The model of a hardware cache (ITS translation cache, GIC LPI configuration cache): `capacity` entries, any
 // key in any entry, the least recently used entry replaced when a new key is inserted into a full cache.
 // Lookups, insertions and erasures of one key take constant time (a hash index over the entries, a doubly
-// linked recency list); nothing allocates after construction. Capacity 0 is a cache that holds nothing.
+// linked recency list; each entry remembers its index slot and its key's home slot, so an eviction neither
+// searches nor rehashes); nothing allocates after construction. Capacity 0 is a cache that holds nothing.
 // erase_if() visits every entry (invalidation commands are rare).
 #pragma once
 
@@ -99,6 +100,7 @@ private:
         Key key{};
         Value value{};
         std::uint32_t prev = npos, next = npos;
+        std::uint32_t slot = npos, home = 0; // its position in the index, and where its key hashes to
     };
 
     std::size_t slot_of(const Key& key) const {
@@ -120,30 +122,33 @@ private:
         }
     }
     void reindex(std::uint32_t n) {
-        std::size_t s = slot_of(nodes_[n].key);
+        node& x = nodes_[n];
+        x.home = static_cast<std::uint32_t>(slot_of(x.key));
+        std::size_t s = x.home;
         while (index_[s] != npos)
             s = (s + 1) & (index_.size() - 1);
         index_[s] = n;
+        x.slot = static_cast<std::uint32_t>(s);
     }
     /// Remove node n from the index (linear probing, backward-shift deletion: no tombstones).
     void unindex(std::uint32_t n) {
         const std::size_t mask = index_.size() - 1;
-        std::size_t s = slot_of(nodes_[n].key);
-        while (index_[s] != n)
-            s = (s + 1) & mask;
+        std::size_t s = nodes_[n].slot;
         for (std::size_t next = (s + 1) & mask;; next = (next + 1) & mask) {
             const std::uint32_t m = index_[next];
             if (m == npos)
                 break;
-            const std::size_t home = slot_of(nodes_[m].key);
+            const std::size_t home = nodes_[m].home;
             // m may move into the hole at s when its home does not lie cyclically in (s, next].
             const bool stays = s <= next ? (home > s && home <= next) : (home > s || home <= next);
             if (!stays) {
                 index_[s] = m;
+                nodes_[m].slot = static_cast<std::uint32_t>(s);
                 s = next;
             }
         }
         index_[s] = npos;
+        nodes_[n].slot = npos;
     }
     void unlink(std::uint32_t n) {
         node& x = nodes_[n];
