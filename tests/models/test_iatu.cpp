@@ -330,6 +330,42 @@ TEST(Iatu, SubRangesInsideOneBarTranslateSeparately) {
     });
 }
 
+TEST(Iatu, OverlappingRegionsTheLowestIndexWinsInAnyLookupOrder) {
+    // The model reuses the last lookup's region only where no lower region could match: lookups that alternate
+    // between a region and the lower ones overlapping it must still find the lowest.
+    ep_bench b(with_min(64 * KB));
+    b.run([&] {
+        b.configure_bar(0, 0, MB, false, false);
+        b.host_assign(0, 0, 0x80000000, false);
+        {
+            test::expect_report rep("overlaps");
+            ASSERT_TRUE(b.map_inbound_addr(0, 0, 0x80010000, 0x10000, RAM_BASE + 0x600000));
+            ASSERT_TRUE(b.map_inbound_addr(1, 0, 0x80000000, 0x40000, RAM_BASE + 0x700000)); // covers region 0
+        }
+        ASSERT_TRUE(b.map_bar(0, 0, 2, RAM_BASE + 0x800000)); // the whole BAR, below both in priority
+        struct probe {
+            std::uint64_t offset;
+            int region;
+            std::uint64_t target;
+        };
+        const probe probes[] = {{0x30000, 1, RAM_BASE + 0x730000}, {0x10010, 0, RAM_BASE + 0x600010},
+                                {0x50000, 2, RAM_BASE + 0x850000}, {0x00010, 1, RAM_BASE + 0x700010},
+                                {0x10010, 0, RAM_BASE + 0x600010}, {0x50000, 2, RAM_BASE + 0x850000},
+                                {0x1fffc, 0, RAM_BASE + 0x60fffc}, {0x3fffc, 1, RAM_BASE + 0x73fffc},
+                                {0x40000, 2, RAM_BASE + 0x840000}, {0x0fffc, 1, RAM_BASE + 0x70fffc}};
+        for (int round = 0; round < 2; ++round)
+            for (const probe& pr : probes) {
+                const auto tr = b.ep.translate_inbound(0x80000000 + pr.offset);
+                EXPECT_EQ(tr.region, pr.region) << std::hex << pr.offset;
+                EXPECT_EQ(tr.target, pr.target) << std::hex << pr.offset;
+            }
+        // Reprogramming region 0 away: its range now goes to region 1.
+        b.atu_wr(true, 0, CTRL2, 0);
+        EXPECT_EQ(b.ep.translate_inbound(0x80010010).region, 1);
+        EXPECT_EQ(b.ep.translate_inbound(0x80050000).region, 2);
+    });
+}
+
 TEST(Iatu, WindowExhaustion) {
     auto p = default_params();
     p.num_ib_windows = 2;

@@ -244,28 +244,47 @@ const std::vector<dwc_iatu::ib_decoded>& dwc_iatu::inbound_decoded() const {
         d.func_match = c2 & CTRL2_FUNC_NUM_MATCH;
         ib_dec_.push_back(d);
     }
+    ib_all_enabled_at_ = sc_core::SC_ZERO_TIME;
+    for (std::size_t j = 0; j < ib_dec_.size(); ++j) {
+        ib_decoded& d = ib_dec_[j];
+        ib_all_enabled_at_ = std::max(ib_all_enabled_at_, d.enable_at);
+        d.unshadowed = true;
+        for (std::size_t i = 0; i < j && d.unshadowed; ++i) {
+            const ib_decoded& e = ib_dec_[i];
+            if (!e.bar_mode && (d.bar_mode || (e.base <= d.limit && d.base <= e.limit)))
+                d.unshadowed = false;
+        }
+    }
     ib_dec_generation_ = bank_.generation();
     return ib_dec_;
 }
 
 int dwc_iatu::inbound(unsigned func, unsigned bar, std::uint64_t bar_base, std::uint64_t bar_mask, std::uint64_t addr,
                       const sc_core::sc_time& t, std::uint64_t& target) const {
-    // The hardware compares every region at once; the model walks a compact decoded copy of the enabled ones.
+    // The hardware compares every region at once; the model walks a compact decoded copy of the enabled ones,
+    // after trying the region the last lookup of this function and BAR found.
     const std::uint64_t low = p_.min_region_size - 1;
-    for (const ib_decoded& r : inbound_decoded()) {
+    const std::vector<ib_decoded>& dec = inbound_decoded();
+    const bool all_active = t >= ib_all_enabled_at_;
+    auto hit = [&](const ib_decoded& r) {
+        // BAR-match: the target's low log2(max(BAR size, min region size)) bits are not used.
+        target = r.bar_mode ? (r.target & ~(bar_mask | low)) + (addr - bar_base) : r.target + (addr - r.base);
+        return static_cast<int>(r.index);
+    };
+    if (all_active && ib_memo_.generation == ib_dec_generation_ && ib_memo_.func == func && ib_memo_.bar == bar) {
+        const ib_decoded& r = dec[ib_memo_.pos];
+        if (r.bar_mode || (addr >= r.base && addr <= r.limit))
+            return hit(r);
+    }
+    for (std::size_t i = 0; i < dec.size(); ++i) {
+        const ib_decoded& r = dec[i];
         if (t < r.enable_at || (r.func_match && r.func != func))
             continue;
-        if (r.bar_mode) {
-            if (r.bar != bar)
-                continue;
-            // The target's low log2(max(BAR size, min region size)) bits are not used in BAR-match mode.
-            target = (r.target & ~(bar_mask | low)) + (addr - bar_base);
-            return static_cast<int>(r.index);
-        }
-        if (addr < r.base || addr > r.limit)
+        if (r.bar_mode ? r.bar != bar : (addr < r.base || addr > r.limit))
             continue;
-        target = r.target + (addr - r.base);
-        return static_cast<int>(r.index);
+        if (all_active && r.unshadowed)
+            ib_memo_ = ib_memo{ib_dec_generation_, func, bar, i};
+        return hit(r);
     }
     return -1;
 }

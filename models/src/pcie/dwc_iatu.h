@@ -90,11 +90,24 @@ private:
         sc_core::sc_time enable_at;
         unsigned index = 0, func = 0, bar = 0;
         bool bar_mode = false, func_match = false;
+        // No lower region can match where this one does, for the same function and BAR: an address-match
+        // region whose range no lower address-match region intersects, a BAR-match region with no lower
+        // address-match region at all (lower BAR-match regions depend on the function and BAR only).
+        bool unshadowed = false;
     };
     /// The enabled inbound memory regions in index order, rebuilt when the register bank changed.
     const std::vector<ib_decoded>& inbound_decoded() const;
     mutable std::vector<ib_decoded> ib_dec_;
     mutable std::uint64_t ib_dec_generation_ = ~0ull;
+    mutable sc_core::sc_time ib_all_enabled_at_; // every decoded region is active from then on
+    // The last lookup's hit, reused for the same function and BAR when the region is unshadowed and every region
+    // is active: the result the walk would give (tests/models/test_iatu.cpp checks it against the walk).
+    struct ib_memo {
+        std::uint64_t generation = ~0ull;
+        unsigned func = 0, bar = 0;
+        std::size_t pos = 0; // in ib_dec_
+    };
+    mutable ib_memo ib_memo_;
 
     std::string owner_;
     params p_;
