@@ -13,7 +13,8 @@ namespace dbvp {
 /// without the library's unit conversion (sc_time(double, unit) and from_value() are calls into SystemC): hot
 /// paths convert cycles, picoseconds and nanoseconds with these.
 inline sc_core::sc_time times(const sc_core::sc_time& unit, std::uint64_t n) {
-    if (unit.value() && n >= (std::uint64_t{1} << 53) / unit.value())
+    std::uint64_t product = 0; // a multiplication with an overflow flag: no division on the hot path
+    if (__builtin_mul_overflow(unit.value(), n, &product) || product >= (std::uint64_t{1} << 53))
         return sc_core::sc_time::from_value(unit.value() * n);
     sc_core::sc_time t = unit;
     t *= static_cast<double>(n);
