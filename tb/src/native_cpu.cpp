@@ -133,21 +133,21 @@ bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
 void native_cpu::dispatch(unsigned irq) {
     // Snapshot the handlers: one may free itself (or another) while running.
     snapshot_.clear();
-    for (std::uint32_t n = first_action(irq); n != no_action; n = actions_[n].next)
-        snapshot_.push_back({n, actions_[n].handle});
+    for (std::uint32_t n = first_action(irq); n != no_action; n = slot_at(n).next)
+        snapshot_.push_back({n, slot_at(n).handle});
     // A slot freed while dispatching is not reused before the end: a slot still holding its handle is the same
     // handler.
     const bool nested = dispatching_;
     dispatching_ = true;
     for (std::size_t i = 0; i < snapshot_.size(); ++i)
-        if (actions_[snapshot_[i].first].handle == snapshot_[i].second)
-            actions_[snapshot_[i].first].fn(irq);
+        if (slot_at(snapshot_[i].first).handle == snapshot_[i].second)
+            slot_at(snapshot_[i].first).fn(irq);
     dispatching_ = nested;
     if (nested)
         return;
     for (const std::uint32_t n : freed_in_dispatch_) {
-        actions_[n].fn = nullptr;
-        actions_[n].next = free_action_;
+        slot_at(n).fn = nullptr;
+        slot_at(n).next = free_action_;
         free_action_ = n;
     }
     freed_in_dispatch_.clear();
@@ -263,8 +263,8 @@ fw::result<fw::irq_handle> native_cpu::request_irq(unsigned irq, fw::irq_handler
         return fw::status(fw::errc::invalid_argument, "interrupt " + std::to_string(irq) + " does not exist");
     if (!handler)
         return fw::status(fw::errc::invalid_argument, "no handler");
-    for (std::uint32_t n = first_action(irq); n != no_action; n = actions_[n].next) {
-        const action& a = actions_[n];
+    for (std::uint32_t n = first_action(irq); n != no_action; n = slot_at(n).next) {
+        const action& a = slot_at(n);
         if (!((a.flags & fw::irq_shared) && (flags & fw::irq_shared)))
             return fw::status(fw::errc::busy, "interrupt " + std::to_string(irq) + " is already requested by " +
                                                   a.name + " and not shared by both");
@@ -272,15 +272,14 @@ fw::result<fw::irq_handle> native_cpu::request_irq(unsigned irq, fw::irq_handler
     const fw::irq_handle h = next_handle_++;
     std::uint32_t slot = free_action_;
     if (slot != no_action) {
-        free_action_ = actions_[slot].next;
+        free_action_ = slot_at(slot).next;
     } else {
-        slot = static_cast<std::uint32_t>(actions_.size());
-        actions_.emplace_back();
+        slot = new_slot();
     }
-    actions_[slot] = action{h, irq, flags, no_action, std::move(handler), name ? name : ""};
+    slot_at(slot) = action{h, irq, flags, no_action, std::move(handler), name ? name : ""};
     std::uint32_t* link = &first_action_ref(irq);
     while (*link != no_action)
-        link = &actions_[*link].next;
+        link = &slot_at(*link).next;
     *link = slot;
     handle_slot_[h] = slot;
     return h;
@@ -303,8 +302,8 @@ void native_cpu::free_irq(fw::irq_handle handle) {
         return;
     const std::uint32_t slot = hs->second;
     handle_slot_.erase(hs);
-    action& a = actions_[slot];
-    for (std::uint32_t* link = &first_action_ref(a.irq); *link != no_action; link = &actions_[*link].next) {
+    action& a = slot_at(slot);
+    for (std::uint32_t* link = &first_action_ref(a.irq); *link != no_action; link = &slot_at(*link).next) {
         if (*link == slot) {
             *link = a.next;
             break;

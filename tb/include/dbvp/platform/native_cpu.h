@@ -27,7 +27,6 @@
 #include <string>
 #include <systemc>
 #include <tlm_utils/simple_initiator_socket.h>
-#include <deque>
 #include <memory>
 #include <unordered_map>
 #include <utility>
@@ -119,10 +118,18 @@ private:
     firmware fw_;
     cpu_interrupt_if* ic_ = nullptr;
     std::vector<line> lines_;
-    // Handlers: slots in a deque (a handler running keeps its slot while others are added), chained per
-    // interrupt in the order requested; the first slot of each interrupt in 1024-entry pages (two loads, however
-    // many interrupts have handlers). Slots freed while handlers run are reused only afterwards.
-    std::deque<action> actions_;
+    // Handlers: slots in 256-entry pages (a handler running keeps its slot's address while others are added;
+    // two loads find a slot), chained per interrupt in the order requested; the first slot of each interrupt in
+    // 1024-entry pages (two loads, however many interrupts have handlers). Slots freed while handlers run are
+    // reused only afterwards.
+    std::vector<std::unique_ptr<action[]>> action_pages_;
+    std::uint32_t action_count_ = 0;
+    action& slot_at(std::uint32_t n) { return action_pages_[n >> 8][n & 255]; }
+    std::uint32_t new_slot() {
+        if ((action_count_ & 255) == 0)
+            action_pages_.push_back(std::make_unique<action[]>(256));
+        return action_count_++;
+    }
     std::vector<std::unique_ptr<std::uint32_t[]>> irq_pages_;
     std::uint32_t free_action_ = no_action;
     std::vector<std::uint32_t> freed_in_dispatch_;
