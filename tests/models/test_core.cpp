@@ -1198,6 +1198,19 @@ void expect_same(const dbvp::sparse_bitset& s, const std::vector<bool>& ref, con
         if (ref[i])
             want.push_back(i);
     ASSERT_EQ(seen, want) << when;
+    // for_each_word: every non-zero word once, ascending, holding exactly its elements.
+    std::vector<std::size_t> from_words;
+    std::size_t last_word = dbvp::sparse_bitset::npos;
+    s.for_each_word([&](std::size_t k, std::uint64_t bits) {
+        EXPECT_TRUE(last_word == dbvp::sparse_bitset::npos || k > last_word) << when;
+        EXPECT_NE(bits, 0u) << when;
+        EXPECT_EQ(bits, s.word(k)) << when;
+        last_word = k;
+        for (unsigned b = 0; b < 64; ++b)
+            if ((bits >> b) & 1)
+                from_words.push_back(k * 64 + b);
+    });
+    ASSERT_EQ(from_words, want) << when;
     EXPECT_EQ(s.any(), !want.empty()) << when;
     // find_next from every element next to a set one, from the start and past the end.
     std::vector<std::size_t> froms{0, ref.size() - 1, ref.size(), ref.size() + 5};

@@ -709,13 +709,15 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
         }
     });
     if (lpis_enabled && lpi_ready) {
-        // LPIs pending from before any CPU can look: those without events.
-        pend.for_each([&](std::size_t n) {
-            const unsigned intid = static_cast<unsigned>(n);
-            const unsigned prio = lpi_priority(intid);
-            if (prio < limit && !has_timed(intid)) {
-                limit = prio;
-                id = intid;
+        // LPIs pending from before any CPU can look: those without events (a word of each at a time).
+        pend.for_each_word([&](std::size_t k, std::uint64_t bits) {
+            for (bits &= ~timed_bits[k]; bits; bits &= bits - 1) {
+                const unsigned intid = static_cast<unsigned>(k * 64 + static_cast<unsigned>(__builtin_ctzll(bits)));
+                const unsigned prio = lpi_priority(intid);
+                if (prio < limit) {
+                    limit = prio;
+                    id = intid;
+                }
             }
         });
         // The others: pending at `at` when one of their events lies at or before it. `later` is the earliest

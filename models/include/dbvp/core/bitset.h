@@ -70,13 +70,20 @@ public:
 
     /// Calls fn(i) for every set element, in ascending order. fn must not change the set.
     template <class Fn> void for_each(Fn&& fn) const {
+        for_each_word([&](std::size_t k, std::uint64_t bits) {
+            for (; bits; bits &= bits - 1)
+                fn(k * 64 + ctz(bits));
+        });
+    }
+
+    /// Calls fn(k, word(k)) for every non-zero word k, in ascending order. fn must not change the set.
+    template <class Fn> void for_each_word(Fn&& fn) const {
         for (std::size_t t = 0; t < top_.size(); ++t)
             for (std::uint64_t tw = top_[t]; tw; tw &= tw - 1) {
                 const std::size_t s = t * 64 + ctz(tw);
                 for (std::uint64_t sw = summary_[s]; sw; sw &= sw - 1) {
                     const std::size_t k = s * 64 + ctz(sw);
-                    for (std::uint64_t bits = bits_[k]; bits; bits &= bits - 1)
-                        fn(k * 64 + ctz(bits));
+                    fn(k, bits_[k]);
                 }
             }
     }
