@@ -7,6 +7,7 @@
 
 #include "dbvp/fw/dma_pool.h"
 
+#include <functional>
 #include <gtest/gtest.h>
 
 using namespace dbvp;
@@ -543,47 +544,53 @@ TEST(Its, TwoByteTranslaterWritesCarryA16BitEventId) {
     });
 }
 
-TEST(Its, FifoOverflowDropsAreCountedWithStallWhenFullOff) {
-    gicv3_its::params p;
-    p.fifo_depth = 4;
-    p.stall_when_full = false;
+namespace {
+/// A bench with ITS parameters `p`, the ITS on and device 1's EventIDs 0..n-1 mapped to LPIs 8192 + EventID;
+/// then body(b).
+void with_events(const gicv3_its::params& p, unsigned n, const std::function<void(gic_bench&)>& body) {
     gic_bench b(default_gic_params(), p);
     b.run([&](fw::hal&) {
         gic_up(b);
         b.its_on();
-        for (unsigned e = 0; e < 10; ++e)
+        for (unsigned e = 0; e < n; ++e)
             b.map_by_tables(1, e, 8192 + e);
         b.sync();
-        // Ten writes inside the device's quantum: they arrive before the engine can take any.
+        body(b);
+    });
+}
+
+/// Ten writes inside the device's quantum into a 4-entry FIFO (stall_when_full as given): they arrive before the
+/// engine can take any. `check` runs once every one was translated or dropped.
+void ten_writes_into_four_entries(bool stall, const std::function<void(gic_bench&)>& check) {
+    gicv3_its::params p;
+    p.fifo_depth = 4;
+    p.stall_when_full = stall;
+    with_events(p, 10, [&](gic_bench& b) {
         for (unsigned e = 0; e < 10; ++e)
             b.translate(1, e, true, 4, false);
         EXPECT_EQ(b.rd32(CTLR) & QUIESCENT, 0u) << "writes in flight";
         b.dev.m.sync();
         settle(b);
         EXPECT_EQ(b.rd32(CTLR), 1u | QUIESCENT);
+        check(b);
+    });
+}
+} // namespace
+
+TEST(Its, FifoOverflowDropsAreCountedWithStallWhenFullOff) {
+    ten_writes_into_four_entries(false, [](gic_bench& b) {
         EXPECT_EQ(b.drops(reason::fifo_full), 6u);
         EXPECT_EQ(b.its.drops().front().event_id, 4u);
+        EXPECT_EQ(b.its.stats().fifo_stalls, 0u);
         EXPECT_EQ(b.its.stats().lpis, 4u);
         EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193, 8194, 8195}));
     });
 }
 
 TEST(Its, AFullFifoHoldsTheWriterAndDropsNothing) {
-    gicv3_its::params p;
-    p.fifo_depth = 4;
-    gic_bench b(default_gic_params(), p);
-    b.run([&](fw::hal&) {
-        gic_up(b);
-        b.its_on();
-        for (unsigned e = 0; e < 10; ++e)
-            b.map_by_tables(1, e, 8192 + e);
-        b.sync();
-        // Ten writes inside the device's quantum. The 5th finds the FIFO full: the writer catches up with the
-        // kernel, the engine drains the FIFO meanwhile, and the write goes in. The 9th is held the same way.
-        for (unsigned e = 0; e < 10; ++e)
-            b.translate(1, e, true, 4, false);
-        b.dev.m.sync();
-        settle(b);
+    // The 5th write finds the FIFO full: the writer catches up with the kernel, the engine drains the FIFO
+    // meanwhile, and the write goes in. The 9th is held the same way.
+    ten_writes_into_four_entries(true, [](gic_bench& b) {
         EXPECT_TRUE(b.its.drops().empty());
         EXPECT_EQ(b.its.stats().fifo_stalls, 2u);
         EXPECT_EQ(b.its.stats().lpis, 10u);
@@ -598,13 +605,7 @@ TEST(Its, AHeldWriterGoesOnWhenTheEngineStartsTheNextTranslation) {
     gicv3_its::params p;
     p.fifo_depth = 1;
     p.translate_latency = 1000; // 2 us at 500 MHz: more than the 1 us quantum, the engine yields after each
-    gic_bench b(default_gic_params(), p);
-    b.run([&](fw::hal&) {
-        gic_up(b);
-        b.its_on();
-        for (unsigned e = 0; e < 3; ++e)
-            b.map_by_tables(1, e, 8192 + e);
-        b.sync();
+    with_events(p, 3, [](gic_bench& b) {
         const sc_core::sc_time t0 = b.dev.m.now();
         b.translate(1, 0, true, 4, false); // into the empty FIFO
         b.translate(1, 1, true, 4, false); // full: the writer syncs, the engine takes the 1st meanwhile
@@ -710,12 +711,7 @@ TEST(Its, DeviceAndCollectionCachesServeTheWalkAfterATranslationCacheMiss) {
     p.cache_entries = 0; // every translation walks
     p.device_cache_entries = 1;
     p.collection_cache_entries = 1;
-    gic_bench b(default_gic_params(), p);
-    b.run([&](fw::hal&) {
-        gic_up(b);
-        b.its_on();
-        for (unsigned e = 0; e < 4; ++e)
-            b.map_by_tables(1, e, 8192 + e);
+    with_events(p, 4, [](gic_bench& b) {
         b.map_by_tables(2, 0, 8300, ITT_BASE + 0x1000);
         const auto& st = b.its.stats();
         struct hm {

@@ -243,15 +243,25 @@ struct decoupled_source : sc_core::sc_module {
 };
 } // namespace
 
-TEST(NativeCpu, InterruptWithAFutureOffsetIsTakenWhenItBecomesVisible) {
+namespace {
+/// A CPU with RAM and one source (any module with an irq_out `line`) on interrupt 5.
+template <class Source> struct one_source_bench {
     router bus{"bus", router::params{}};
     memory ram{"ram", memory::params{}};
     native_cpu cpu{"cpu", native_cpu::params{}, nullptr};
-    decoupled_source src{"src"};
-    cpu.bus.bind(bus.in);
-    bus.out.bind(ram.socket);
-    bus.map(0, 0x1000, ram.size(), "ram");
-    src.line.bind(cpu, 5);
+    Source src{"src"};
+    one_source_bench() {
+        cpu.bus.bind(bus.in);
+        bus.out.bind(ram.socket);
+        bus.map(0, 0x1000, ram.size(), "ram");
+        src.line.bind(cpu, 5);
+    }
+};
+} // namespace
+
+TEST(NativeCpu, InterruptWithAFutureOffsetIsTakenWhenItBecomesVisible) {
+    one_source_bench<decoupled_source> b;
+    native_cpu& cpu = b.cpu;
     std::vector<std::uint64_t> at;
     cpu.set_firmware([&](fw::hal& h) {
         ASSERT_TRUE(h.request_irq(5, [&](unsigned) { at.push_back(h.now_ns()); }, fw::irq_none, "t"));
@@ -560,14 +570,9 @@ TEST(NativeCpu, ALineRisingInTheDeltaTheWaitBeginsWakesItAtOnce) {
     // The CPU, in step with the kernel, looks at its lines, finds none pending and waits; the source runs in
     // that same delta (after the CPU yields) and pulses with a zero offset. The wait must begin at once, not
     // after a delta of its own in which the notification would go by unseen until the deadline.
-    router bus{"bus", router::params{}};
-    memory ram{"ram", memory::params{}};
-    native_cpu cpu{"cpu", native_cpu::params{}, nullptr};
-    triggered_source src{"src"};
-    cpu.bus.bind(bus.in);
-    bus.out.bind(ram.socket);
-    bus.map(0, 0x1000, ram.size(), "ram");
-    src.line.bind(cpu, 5);
+    one_source_bench<triggered_source> b;
+    native_cpu& cpu = b.cpu;
+    triggered_source& src = b.src;
     std::vector<std::uint64_t> at;
     bool woke = false;
     cpu.set_firmware([&](fw::hal& h) {

@@ -297,31 +297,31 @@ struct gicv3_its::impl {
         dev_cache.clear();
         coll_cache.clear();
     }
-    /// The device's table entry, from the device cache or the table (then cached).
-    lookup cached_dte(tlm::tlm_generic_payload& pl, std::uint32_t device_id, dte& d, sc_time& offset) {
-        if (const dte* c = dev_cache.find(device_id)) {
-            ++its.stats_.device_cache_hits;
-            d = *c;
+    /// `v` for `key` from cache `c`, else from read() (which fills `v`; cached when it succeeded).
+    template <class Key, class Value, class Read>
+    lookup through_cache(lru_cache<Key, Value>& c, const Key& key, Value& v, std::uint64_t& hits,
+                         std::uint64_t& misses, Read&& read) {
+        if (const Value* hit = c.find(key)) {
+            ++hits;
+            v = *hit;
             return lookup::ok;
         }
-        ++its.stats_.device_cache_misses;
-        const lookup r = read_dte(pl, device_id, d, offset);
+        ++misses;
+        const lookup r = read();
         if (r == lookup::ok)
-            dev_cache.insert(device_id, d);
+            c.insert(key, v);
         return r;
+    }
+    /// The device's table entry, from the device cache or the table (then cached).
+    lookup cached_dte(tlm::tlm_generic_payload& pl, std::uint32_t device_id, dte& d, sc_time& offset) {
+        return through_cache(dev_cache, device_id, d, its.stats_.device_cache_hits, its.stats_.device_cache_misses,
+                             [&] { return read_dte(pl, device_id, d, offset); });
     }
     /// The collection's processor, from the collection cache or the table (then cached).
     lookup cached_cte(tlm::tlm_generic_payload& pl, unsigned icid, unsigned& processor, sc_time& offset) {
-        if (const unsigned* c = coll_cache.find(icid)) {
-            ++its.stats_.collection_cache_hits;
-            processor = *c;
-            return lookup::ok;
-        }
-        ++its.stats_.collection_cache_misses;
-        const lookup r = read_cte(pl, icid, processor, offset);
-        if (r == lookup::ok)
-            coll_cache.insert(icid, processor);
-        return r;
+        return through_cache(coll_cache, icid, processor, its.stats_.collection_cache_hits,
+                             its.stats_.collection_cache_misses,
+                             [&] { return read_cte(pl, icid, processor, offset); });
     }
 
     // ---- Engines ----
