@@ -30,14 +30,20 @@ void router::map(unsigned port, std::uint64_t base, std::uint64_t size, std::str
 }
 
 const router::range* router::decode(std::uint64_t addr, unsigned len) const {
+    auto inside = [&](const range& r) {
+        const std::uint64_t off = addr - r.base; // wraps (huge) below the range
+        return off < r.size && len <= r.size - off;
+    };
+    if (last_ < map_.size() && inside(map_[last_]))
+        return &map_[last_];
     auto it = std::upper_bound(map_.begin(), map_.end(), addr,
                                [](std::uint64_t a, const range& r) { return a < r.base; });
     if (it == map_.begin())
         return nullptr;
     --it;
-    const std::uint64_t off = addr - it->base;
-    if (off >= it->size || len > it->size - off)
+    if (!inside(*it))
         return nullptr;
+    last_ = static_cast<std::size_t>(it - map_.begin());
     return &*it;
 }
 

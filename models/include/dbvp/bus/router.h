@@ -53,6 +53,7 @@ private:
 
     params p_;
     std::vector<range> map_; // sorted by base
+    mutable std::size_t last_ = 0; // the range the last decode found (tried first: traffic comes in runs)
     std::uint64_t misses_ = 0;
 };
 
