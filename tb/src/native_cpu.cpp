@@ -88,6 +88,10 @@ unsigned native_cpu::next_pending(unsigned from) const {
 bool native_cpu::earliest_pending(sc_time& earliest) const {
     if (npending_ == 0)
         return false;
+    if (npending_ == 1) { // the usual case (the GIC's nIRQ): one look
+        earliest = lines_[pending_.find_next(0)].since; // npending_ counts pending_'s bits (note_pending)
+        return true;
+    }
     bool any = false;
     pending_.for_each([&](std::size_t n) {
         const line& l = lines_[n];
