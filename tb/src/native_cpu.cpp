@@ -117,7 +117,7 @@ bool native_cpu::wait_interrupt_until(const sc_time& deadline) {
         // time can be overridden by an earlier notification, so also wake for the earliest known pending line.
         const sc_time until = any ? std::min(deadline, earliest) : deadline;
         // Temporal decoupling: a line known to become pending within the quantum is waited for in local time.
-        if (any && until - kernel_time() < tlm::tlm_global_quantum::instance().get()) {
+        if (any && until - kernel_time() < global_quantum()) {
             master_.consume(until - now);
             continue;
         }

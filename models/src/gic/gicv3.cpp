@@ -871,7 +871,7 @@ void gicv3::impl::rd_thread() {
                 wb_queued[byte] = false;
                 write_pending_byte(pl_rd, byte, offset);
             }
-        } while (rd_has_work() && offset < tlm::tlm_global_quantum::instance().get());
+        } while (rd_has_work() && offset < global_quantum());
         sc_core::wait(offset);
         rd_busy = false;
     }

@@ -601,7 +601,7 @@ void gicv3_its::impl::xlate_thread() {
         sc_time offset = (start - now) + its.cycles(p.translate_latency);
         translate(r, offset); // may wait (pending table still loading): offset stays relative to the kernel
         xlate_busy_until = kernel_time() + offset;
-        if (offset >= tlm::tlm_global_quantum::instance().get())
+        if (offset >= global_quantum())
             sc_core::wait(offset);
     }
 }

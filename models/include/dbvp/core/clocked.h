@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <systemc>
+#include <tlm>
 
 namespace dbvp {
 
@@ -38,6 +39,13 @@ inline const sc_core::sc_time& kernel_time() {
     if (!detail::kernel_time_ptr)
         detail::kernel_time_ptr = &sc_core::sc_time_stamp();
     return *detail::kernel_time_ptr;
+}
+
+/// The TLM global quantum (tlm_global_quantum::instance().get()), without a library call per look: the reference
+/// stays valid and follows set().
+inline const sc_core::sc_time& global_quantum() {
+    static const sc_core::sc_time& q = tlm::tlm_global_quantum::instance().get();
+    return q;
 }
 
 class clocked {
