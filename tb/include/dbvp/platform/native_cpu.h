@@ -118,16 +118,16 @@ private:
     firmware fw_;
     cpu_interrupt_if* ic_ = nullptr;
     std::vector<line> lines_;
-    // Handlers: slots in 256-entry pages (a handler running keeps its slot's address while others are added;
-    // two loads find a slot), chained per interrupt in the order requested; the first slot of each interrupt in
-    // 1024-entry pages (two loads, however many interrupts have handlers). Slots freed while handlers run are
-    // reused only afterwards.
+    // Handlers: slots in 8-entry pages (a handler running keeps its slot's address while others are added;
+    // two loads find a slot; a page is small, as a firmware may have only a few), chained per interrupt in the
+    // order requested; the first slot of each interrupt in 1024-entry pages (two loads, however many interrupts
+    // have handlers). Slots freed while handlers run are reused only afterwards.
     std::vector<std::unique_ptr<action[]>> action_pages_;
     std::uint32_t action_count_ = 0;
-    action& slot_at(std::uint32_t n) { return action_pages_[n >> 8][n & 255]; }
+    action& slot_at(std::uint32_t n) { return action_pages_[n >> 3][n & 7]; }
     std::uint32_t new_slot() {
-        if ((action_count_ & 255) == 0)
-            action_pages_.push_back(std::make_unique<action[]>(256));
+        if ((action_count_ & 7) == 0)
+            action_pages_.push_back(std::make_unique<action[]>(8));
         return action_count_++;
     }
     std::vector<std::unique_ptr<std::uint32_t[]>> irq_pages_;
