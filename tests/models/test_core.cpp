@@ -1173,6 +1173,10 @@ TEST(CoreClocked, TimesIsExactAcrossTheWholeRange) {
         EXPECT_EQ(dbvp::times(unit, n).value(), 3000 * n) << n;
     EXPECT_EQ(dbvp::times(dbvp::one_ns(), 17), ns(17));
     EXPECT_EQ(dbvp::times(dbvp::one_ps(), 123456789), ps(123456789));
+    // Odd products between 2^52 and 2^53: a double holds them, but sc_time's rounding (+ 0.5) would round them up.
+    const sc_time three = ps(3);
+    for (std::uint64_t n : {(1ull << 52) / 3 - 1, (1ull << 52) / 3 + 1, ((1ull << 53) - 1) / 3 - 1})
+        EXPECT_EQ(dbvp::times(three, n).value(), 3 * n) << n;
     EXPECT_EQ(dbvp::one_ns().value(), 1000u);
 }
 

@@ -623,6 +623,43 @@ TEST(Its, AHeldWriterGoesOnWhenTheEngineStartsTheNextTranslation) {
     });
 }
 
+TEST(Its, AWriteHeldWhenTheItsIsDisabledIsDroppedAtOnce) {
+    gicv3_its::params p;
+    p.fifo_depth = 1;
+    p.translate_latency = 1000; // 2 us at 500 MHz
+    gic_bench b(default_gic_params(), p);
+    device_port other("other"); // a second initiator: the driver disabling the ITS while the device is held
+    other.socket.bind(b.soc.in);
+    sc_core::sc_event go;
+    sc_core::sc_spawn([&] {
+        sc_core::wait(go);
+        const std::uint32_t off = 0;
+        other.m.write(ITS_BASE + g::GITS_CTLR, &off, 4, nullptr);
+        other.m.sync();
+    }, "disabler");
+    b.run([&](fw::hal&) {
+        gic_up(b);
+        b.its_on();
+        for (unsigned e = 0; e < 3; ++e)
+            b.map_by_tables(1, e, 8192 + e);
+        b.sync();
+        b.dev.m.sync();
+        const sc_core::sc_time t0 = b.dev.m.now();
+        go.notify(sc_core::sc_time(500, sc_core::SC_NS));
+        b.translate(1, 0, true, 4, false); // into the empty FIFO
+        b.translate(1, 1, true, 4, false); // full: the writer syncs, the engine takes the 1st meanwhile
+        b.translate(1, 2, true, 4, false); // full for 2 us: held, until the ITS is disabled at 500 ns
+        const sc_core::sc_time t3 = b.dev.m.now();
+        EXPECT_GE(t3, t0 + sc_core::sc_time(500, sc_core::SC_NS));
+        EXPECT_LT(t3, t0 + sc_core::sc_time(1, sc_core::SC_US)) << "not held until the engine had room";
+        b.dev.m.sync();
+        settle(b);
+        EXPECT_EQ(b.drops(reason::disabled), 1u);
+        EXPECT_EQ(b.its.drops().back().event_id, 2u);
+        EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193})) << "writes already in the FIFO are translated";
+    });
+}
+
 TEST(Its, BurstOf1000DistinctEventsGives1000DistinctLpis) {
     // FIFO sized for the burst: 1024 entries; the device writes back to back (not paced).
     gicv3_its::params p;
@@ -743,7 +780,12 @@ TEST(Its, DeviceAndCollectionCachesServeTheWalkAfterATranslationCacheMiss) {
         settle(b);
         EXPECT_TRUE(b.drain().empty());
         EXPECT_EQ(b.drops(reason::device_unmapped), 1u);
-        EXPECT_TRUE(ring(2, 0, 8300) == (hm{0, 1, 1, 0})) << "an invalid entry is not cached";
+        const std::uint64_t misses = st.device_cache_misses;
+        b.translate(1, 3);
+        settle(b);
+        EXPECT_EQ(st.device_cache_misses, misses + 1) << "an invalid entry is not cached: read again";
+        EXPECT_EQ(b.drops(reason::device_unmapped), 2u);
+        EXPECT_TRUE(ring(2, 0, 8300) == (hm{0, 1, 1, 0}));
         // MAPC likewise for the collection entry.
         ASSERT_TRUE(b.cmd(g::cmd_mapc(0, 0, true)));
         EXPECT_TRUE(ring(2, 0, 8300) == (hm{1, 0, 0, 1}));

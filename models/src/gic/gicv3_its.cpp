@@ -371,6 +371,8 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
             stalled = false; // re-enabling restarts a stalled queue
             cmd_ev.notify(w.ctx.time - kernel_time());
         }
+        if (was && !now && fifo_waiters)
+            slot_ev.notify(w.ctx.time - kernel_time()); // held writes are dropped now, not when room comes
     });
     cbaser.on_write([this](const reg_write& w) {
         if (enabled())
@@ -577,7 +579,7 @@ bool gicv3_its::impl::wait_for_room(sc_time& delay) {
     sc_core::wait(delay);
     delay = sc_core::SC_ZERO_TIME;
     ++fifo_waiters;
-    while (fifo_count == fifo.size())
+    while (fifo_count == fifo.size() && enabled())
         sc_core::wait(slot_ev);
     --fifo_waiters;
     return true;

@@ -10,12 +10,14 @@
 
 namespace dbvp {
 
-/// n times `unit`, exactly while the product stays below 2^53 of the kernel's resolution (about 9000 s at 1 ps),
-/// without the library's unit conversion (sc_time(double, unit) and from_value() are calls into SystemC): hot
-/// paths convert cycles, picoseconds and nanoseconds with these.
+/// n times `unit`, exactly (below 2^52 of the kernel's resolution, about 4500 s at 1 ps, through a double; above,
+/// through from_value()), without the library's unit conversion (sc_time(double, unit) and from_value() are calls
+/// into SystemC): hot paths convert cycles, picoseconds and nanoseconds with these.
 inline sc_core::sc_time times(const sc_core::sc_time& unit, std::uint64_t n) {
-    std::uint64_t product = 0; // a multiplication with an overflow flag: no division on the hot path
-    if (__builtin_mul_overflow(unit.value(), n, &product) || product >= (std::uint64_t{1} << 53))
+    // A multiplication with an overflow flag (no division on the hot path). Below 2^52 the double product is exact
+    // and sc_time's rounding (+ 0.5) cannot carry it to the next integer.
+    std::uint64_t product = 0;
+    if (__builtin_mul_overflow(unit.value(), n, &product) || product >= (std::uint64_t{1} << 52))
         return sc_core::sc_time::from_value(unit.value() * n);
     sc_core::sc_time t = unit;
     t *= static_cast<double>(n);
