@@ -134,12 +134,18 @@ struct gic_bench {
     }
 
     /// Run `body` as the CPU's firmware; the simulation stops when it returns.
+    /// Run body as the CPU's firmware; a body that does not reach its end (a wait nothing ends: the simulation
+    /// runs out of events) fails the test.
     void run(std::function<void(fw::hal&)> body) {
-        cpu.set_firmware([body](fw::hal& h) {
+        bool done = false;
+        cpu.set_firmware([body, &done](fw::hal& h) {
             body(h);
+            done = true;
             sc_core::sc_stop();
         });
         sc_core::sc_start();
+        EXPECT_TRUE(done) << "the bench's body did not run to its end: the simulation ran out of events at "
+                          << sc_core::sc_time_stamp();
     }
 
     // ---- CPU side ---------------------------------------------------------------------------------------------

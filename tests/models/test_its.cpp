@@ -623,6 +623,62 @@ TEST(Its, AHeldWriterGoesOnWhenTheEngineStartsTheNextTranslation) {
     });
 }
 
+TEST(Its, HeldWritersGoOnInTheOrderTheyArrived) {
+    // Posted writes stay in order: a write that comes while another is held waits behind it, even when it comes
+    // just after the engine made room (before the held writer resumed).
+    gicv3_its::params p;
+    p.fifo_depth = 1;
+    p.translate_latency = 1000; // 2 us at 500 MHz
+    gic_bench b(default_gic_params(), p);
+    device_port other("other"); // a second requester, with its own DeviceID
+    other.socket.bind(b.soc.in);
+    sc_core::sc_event go;
+    sc_core::sc_time other_in;
+    sc_core::sc_spawn([&] {
+        sc_core::wait(go);
+        // Come the moment the engine takes the 2nd write: in the evaluation it does so, or the delta after it
+        // (before the held writer, whom the engine wakes in that delta too).
+        while (b.its.stats().translations < 2) {
+            sc_core::wait(sc_core::SC_ZERO_TIME);
+            if (b.its.stats().translations >= 2)
+                break;
+            sc_core::wait(1, sc_core::SC_NS);
+        }
+        pcie_attr a;
+        a.type = tlp_type::mem_wr;
+        a.posted = true;
+        a.has_device_id = true;
+        a.device_id = 2;
+        const std::uint32_t e = 3;
+        other.m.write(TRANSLATER, &e, 4, &a);
+        other_in = other.m.now(); // when the write was accepted
+        other.m.sync();
+    }, "other_writer");
+    b.run([&](fw::hal&) {
+        gic_up(b);
+        b.its_on();
+        for (unsigned e = 0; e < 3; ++e)
+            b.map_by_tables(1, e, 8192 + e);
+        b.map_by_tables(2, 3, 8195, ITT_BASE + 0x1000);
+        b.sync();
+        b.dev.m.sync();
+        const sc_core::sc_time t0 = b.dev.m.now();
+        go.notify(sc_core::sc_time(1, sc_core::SC_US)); // the other writer
+        b.translate(1, 0, true, 4, false); // into the empty FIFO
+        b.translate(1, 1, true, 4, false); // full: the writer syncs, the engine takes the 1st meanwhile
+        b.translate(1, 2, true, 4, false); // full until the engine takes the 2nd at 2 us: held
+        const sc_core::sc_time t3 = b.dev.m.now();
+        EXPECT_GE(t3, t0 + sc_core::sc_time(2, sc_core::SC_US));
+        EXPECT_LT(t3, t0 + sc_core::sc_time(2100, sc_core::SC_NS)) << "it took the room the engine made at 2 us";
+        EXPECT_EQ(b.its.stats().fifo_stalls, 3u) << "this writer twice, the other writer once";
+        b.dev.m.sync();
+        settle(b);
+        EXPECT_GE(other_in, t0 + sc_core::sc_time(4, sc_core::SC_US)) << "the later writer took the next room";
+        EXPECT_TRUE(b.its.drops().empty());
+        EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193, 8194, 8195}));
+    });
+}
+
 TEST(Its, AWriteHeldWhenTheItsIsDisabledIsDroppedAtOnce) {
     gicv3_its::params p;
     p.fifo_depth = 1;

@@ -209,8 +209,12 @@ struct gicv3_its::impl {
     std::size_t fifo_head = 0, fifo_count = 0;
     sc_time xlate_busy_until; // end of the translation the engine last did (it runs ahead of the kernel)
     sc_core::sc_event fifo_ev;
-    unsigned fifo_waiters = 0; // writers held at a full FIFO (stall_when_full)
-    sc_core::sc_event slot_ev; // the engine took a request while writers were held
+    unsigned fifo_waiters = 0; // writers held at a full FIFO (stall_when_full), or behind held ones
+    sc_core::sc_event slot_ev; // the engine took a request while writers were held (or the next one's turn came)
+    // Held writers go on in the order they arrived (posted writes stay in order): each takes a ticket and waits
+    // for its turn and for room. GITS_CTLR.Enabled 1 -> 0 starts a new epoch: every writer held before it is
+    // released and its write dropped.
+    std::uint64_t next_ticket = 0, serving_ticket = 0, hold_epoch = 0;
     tlm::tlm_generic_payload pl_xlate;
 
     // Translation cache (LRU); on a miss, the device and collection caches (LRU) spare those table reads.
@@ -326,7 +330,9 @@ struct gicv3_its::impl {
 
     // ---- Engines ----
     void translater(tlm::tlm_generic_payload& p, sc_time& delay);
-    bool wait_for_room(sc_time& delay);
+    /// A thread writer that arrived at a full FIFO, or behind held writers: held until its turn comes and the
+    /// FIFO has room (true), or released because the ITS was disabled meanwhile (false).
+    bool hold(sc_time& delay);
     void drop(drop_reason r, const sc_time& t, bool has_dev, std::uint32_t dev, std::uint32_t ev) {
         its.drops_.push_back(gicv3_its::drop{t, r, has_dev, dev, ev});
         if (trace::on())
@@ -371,8 +377,11 @@ gicv3_its::impl::impl(gicv3_its& owner, const params& prm)
             stalled = false; // re-enabling restarts a stalled queue
             cmd_ev.notify(w.ctx.time - kernel_time());
         }
-        if (was && !now && fifo_waiters)
-            slot_ev.notify(w.ctx.time - kernel_time()); // held writes are dropped now, not when room comes
+        if (was && !now && fifo_waiters) { // held writes are dropped now, not when room comes
+            ++hold_epoch;
+            serving_ticket = next_ticket;
+            slot_ev.notify(w.ctx.time - kernel_time());
+        }
     });
     cbaser.on_write([this](const reg_write& w) {
         if (enabled())
@@ -549,12 +558,17 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, sc_time& delay) {
         return drop(drop_reason::disabled, t, has_dev, dev, ev);
     if (!has_dev)
         return drop(drop_reason::no_device_id, t, false, 0, ev);
-    if (fifo_count == fifo.size()) {
-        if (!wait_for_room(delay))
+    if (fifo_count == fifo.size() || fifo_waiters) { // full, or writers held before this one
+        const bool can_wait = p.stall_when_full && sc_core::sc_get_status() == sc_core::SC_RUNNING &&
+                              sc_core::sc_get_current_process_handle().proc_kind() != sc_core::SC_METHOD_PROC_;
+        if (can_wait) {
+            const bool go_on = hold(delay);
+            t = kernel_time();
+            if (!go_on) // disabled while the write was held
+                return drop(drop_reason::disabled, t, true, dev, ev);
+        } else if (fifo_count == fifo.size()) {
             return drop(drop_reason::fifo_full, t, true, dev, ev);
-        t = kernel_time();
-        if (!enabled()) // disabled while the write was held
-            return drop(drop_reason::disabled, t, true, dev, ev);
+        }
     }
     request& r = fifo[(fifo_head + fifo_count) % fifo.size()];
     r.device_id = dev;
@@ -568,20 +582,23 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, sc_time& delay) {
         fifo_ev.notify(sc_core::SC_ZERO_TIME);
 }
 
-bool gicv3_its::impl::wait_for_room(sc_time& delay) {
-    if (!p.stall_when_full || sc_core::sc_get_status() != sc_core::SC_RUNNING ||
-        sc_core::sc_get_current_process_handle().proc_kind() == sc_core::SC_METHOD_PROC_)
-        return false;
+bool gicv3_its::impl::hold(sc_time& delay) {
     ++its.stats_.fifo_stalls;
+    const std::uint64_t epoch = hold_epoch, ticket = next_ticket++;
+    ++fifo_waiters;
     // The writer first catches up with the kernel (it may be up to a quantum ahead, the engine behind it): by
     // then the engine has usually made room. Otherwise it is held until the engine takes a request, at the time
     // that request's translation starts.
     sc_core::wait(delay);
     delay = sc_core::SC_ZERO_TIME;
-    ++fifo_waiters;
-    while (fifo_count == fifo.size() && enabled())
+    while (epoch == hold_epoch && (ticket != serving_ticket || fifo_count == fifo.size()))
         sc_core::wait(slot_ev);
     --fifo_waiters;
+    if (epoch != hold_epoch)
+        return false;
+    ++serving_ticket;
+    if (fifo_waiters)
+        slot_ev.notify(sc_core::SC_ZERO_TIME); // the next in line looks again once this write is in
     return true;
 }
 

@@ -17,8 +17,9 @@
 // and EventID from the 32-bit data. An untranslatable write (ITS disabled, no DeviceID, DeviceID out of range or
 // unmapped, EventID out of range or unmapped, collection unmapped, memory error) is dropped: the bus answers OK
 // (the requester cannot tell), the drop is counted and recorded with the reason and the IDs. A write to a full
-// FIFO waits for room (bus back-pressure: the writer's b_transport returns once the engine has taken a request),
-// or is dropped (fifo_full) with stall_when_full off or from a writer that cannot wait.
+// FIFO waits for room (bus back-pressure: the writer's b_transport returns once the engine has taken a request;
+// held writes go in in arrival order), or is dropped (fifo_full) with stall_when_full off or from a writer that
+// cannot wait.
 // Commands: parameter errors skip the command and are recorded (with the E_ITS_* code); memory errors stall the
 // queue (GITS_CREADR.Stalled) until CWRITER is written with Retry or the ITS is re-enabled.
 //
@@ -106,7 +107,7 @@ public:
 
     struct counters {
         std::uint64_t translations = 0, lpis = 0, commands = 0, cache_hits = 0, cache_misses = 0;
-        std::uint64_t fifo_stalls = 0; // TRANSLATER writes held until the full FIFO had room
+        std::uint64_t fifo_stalls = 0; // TRANSLATER writes held for room (or behind held writes)
         // Device and collection caches, looked up on a translation cache miss.
         std::uint64_t device_cache_hits = 0, device_cache_misses = 0;
         std::uint64_t collection_cache_hits = 0, collection_cache_misses = 0;
