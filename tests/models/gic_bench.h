@@ -5,6 +5,7 @@
 //        pcie_attr carrying the DeviceID)              |                  --> gicd     GICD_BASE
 //   gic.mem (LPI tables)                             --+                  --> gicr     GICR_BASE (RD + SGI frames)
 //   its.mem (ITS tables, command queue)              --+                  --> its.regs ITS_BASE (+0x10040 TRANSLATER)
+//   (gic.mem and its.mem optionally through gic_path / its_path, slow_reads: no DMI, reads that wait)
 //   its.connect(gic); gic.irq --> nirq (records every level change with its time)
 //   spi[n] (irq_out) --> gic SPI input n (INTID 32 + n)
 //
@@ -27,10 +28,12 @@
 #include <cstring>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <gtest/gtest.h>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
 #include <vector>
 
 namespace dbvp::test {
@@ -90,6 +93,27 @@ struct device_port : sc_core::sc_module {
     explicit device_port(sc_core::sc_module_name n) : sc_module(n), socket("socket"), m(socket) {}
 };
 
+/// An interconnect path without DMI whose reads wait: each read takes the data at once and then returns after
+/// `read_wait` (and the caller's delay), its initiator blocked meanwhile. Writes go straight through.
+struct slow_reads : sc_core::sc_module {
+    tlm_utils::simple_target_socket<slow_reads> in;
+    tlm_utils::simple_initiator_socket<slow_reads> out;
+    sc_core::sc_time read_wait;
+    slow_reads(sc_core::sc_module_name n, const sc_core::sc_time& wait_for)
+        : sc_module(n), in("in"), out("out"), read_wait(wait_for) {
+        in.register_b_transport(this, &slow_reads::b_transport);
+        in.register_transport_dbg(this, &slow_reads::transport_dbg);
+    }
+    void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time& delay) {
+        out->b_transport(p, delay);
+        if (p.is_read()) {
+            sc_core::wait(delay + read_wait);
+            delay = sc_core::SC_ZERO_TIME;
+        }
+    }
+    unsigned transport_dbg(tlm::tlm_generic_payload& p) { return out->transport_dbg(p); }
+};
+
 inline gicv3::params default_gic_params() { return gicv3::params{}; }
 inline gicv3_its::params default_its_params() { return gicv3_its::params{}; }
 
@@ -104,19 +128,24 @@ struct gic_bench {
     device_port dev;
     irq_recorder nirq;
     std::deque<irq_out> spi;
+    std::unique_ptr<slow_reads> its_path, gic_path; // between its.mem / gic.mem and soc when their reads wait
     tlm::tlm_response_status last = tlm::TLM_INCOMPLETE_RESPONSE; // response of the last device write
     std::uint64_t cwriter = 0;                                    // helper command queue write offset
     std::uint64_t queue_bytes = g::ITS_QUEUE_BYTES;               // helper command queue size
 
+    /// its_read_wait / gic_read_wait: when not zero, the ITS / the GIC reaches memory through slow_reads (no DMI,
+    /// each read waits so long).
     explicit gic_bench(const gicv3::params& gpar = default_gic_params(),
-                       const gicv3_its::params& ipar = default_its_params())
+                       const gicv3_its::params& ipar = default_its_params(),
+                       const sc_core::sc_time& its_read_wait = sc_core::SC_ZERO_TIME,
+                       const sc_core::sc_time& gic_read_wait = sc_core::SC_ZERO_TIME)
         : gp(gpar), ip(ipar), soc("soc", router::params{1000000000, 2}),
           ram("ram", memory::params{RAM_SIZE, 1000000000, 10, 10}), gic("gic", gpar), its("its", ipar),
           cpu("cpu", platform::native_cpu::params{}, nullptr), dev("dev") {
         cpu.bus.bind(soc.in);
         dev.socket.bind(soc.in);
-        gic.mem.bind(soc.in);
-        its.mem.bind(soc.in);
+        bind_memory(gic.mem, gic_path, "gic_path", gic_read_wait);
+        bind_memory(its.mem, its_path, "its_path", its_read_wait);
         soc.out.bind(ram.socket);
         soc.out.bind(gic.gicd);
         soc.out.bind(gic.gicr);
@@ -134,6 +163,17 @@ struct gic_bench {
     }
 
     /// Run `body` as the CPU's firmware; the simulation stops when it returns.
+    template <class Socket>
+    void bind_memory(Socket& s, std::unique_ptr<slow_reads>& path, const char* name, const sc_core::sc_time& wait) {
+        if (wait == sc_core::SC_ZERO_TIME) {
+            s.bind(soc.in);
+            return;
+        }
+        path = std::make_unique<slow_reads>(name, wait);
+        s.bind(path->in);
+        path->out.bind(soc.in);
+    }
+
     /// Run body as the CPU's firmware; a body that does not reach its end (a wait nothing ends: the simulation
     /// runs out of events) fails the test.
     void run(std::function<void(fw::hal&)> body) {
@@ -264,11 +304,15 @@ struct gic_bench {
     }
     /// Queue one command and wait until the ITS has consumed it (or stalled); true when consumed.
     bool cmd(const g::its_command& c, std::uint64_t timeout_ns = 100000) {
+        post(c);
+        return wait_queue(timeout_ns);
+    }
+    /// Queue command c and write GITS_CWRITER, without waiting for it (wait_queue() does).
+    void post(const g::its_command& c) {
         for (unsigned i = 0; i < 4; ++i)
             set_mem64(QUEUE_BASE + cwriter + 8 * i, c[i]);
         cwriter = (cwriter + 32) % queue_bytes;
         wr64(ITS_BASE + g::GITS_CWRITER, cwriter);
-        return wait_queue(timeout_ns);
     }
     bool wait_queue(std::uint64_t timeout_ns = 100000) {
         for (std::uint64_t waited = 0; waited <= timeout_ns; waited += 50) {

@@ -653,6 +653,45 @@ TEST(Gicv3, InvlpirMakesAConfigurationChangeVisible) {
     });
 }
 
+TEST(Gicv3, AConfigurationReadThatWaitedAcrossAnInvalidationIsNotCached) {
+    // The GIC reaches memory through a path whose reads wait 1 us (no DMI). An LPI set reads its configuration
+    // (enabled) just before software disables it and invalidates (GICR_INVLPIR); the invalidation is done while
+    // the read still waits. The LPI may use what was read, but that must not be cached: set again, it is disabled.
+    gic_bench b(default_gic_params(), default_its_params(), sc_core::SC_ZERO_TIME, sc_time(1, sc_core::SC_US));
+    sc_core::sc_event go;
+    unsigned sets = 0;
+    sc_core::sc_spawn([&] {
+        for (;;) {
+            sc_core::wait(go);
+            sc_time off = sc_core::SC_ZERO_TIME;
+            EXPECT_TRUE(b.gic.set_lpi_pending(0, 8500, off));
+            ++sets;
+        }
+    }, "setter");
+    b.run([&](fw::hal&) {
+        b.gic_on();
+        b.lpis_on(16, true, 0x40);
+        b.sync();
+        go.notify(); // its configuration read: answered at once, returns 1 us later
+        b.idle_ns(100);
+        b.lpi_cfg(8500, false, 0x40);
+        b.wr64(GICR_BASE + 0xa0, 8500); // INVLPIR
+        b.idle_ns(100);
+        EXPECT_EQ(b.rd32(GICR_BASE + 0xc0), 0u) << "the invalidation is done";
+        EXPECT_EQ(sets, 0u) << "while the read still waits";
+        b.idle_ns(2000);
+        ASSERT_EQ(sets, 1u);
+        EXPECT_EQ(b.ack(), 8500u) << "it used what it read";
+        b.eoi(8500);
+        b.sync();
+        go.notify();
+        b.idle_ns(2000);
+        ASSERT_EQ(sets, 2u);
+        EXPECT_EQ(b.ack(), 1023u) << "read again: disabled";
+        EXPECT_TRUE(b.pend_bit(8500));
+    });
+}
+
 TEST(Gicv3, LpiConfigurationCacheOfZeroEntriesReadsTheTableEveryTime) {
     gicv3::params p;
     p.lpi_cache_entries = 0;

@@ -853,6 +853,31 @@ TEST(Its, DeviceAndCollectionCachesServeTheWalkAfterATranslationCacheMiss) {
     });
 }
 
+TEST(Its, AWalkWhoseReadsWaitedAcrossAnInvalidationIsNotCached) {
+    // The ITS reaches memory through a path whose reads wait 1 us (no DMI). A translation walk reads the device
+    // table entry just before a MAPD that unmaps the device writes it; the MAPD's invalidation comes while the
+    // walk is still reading. What the walk read may be used for its own LPI (it was read first), but caching it
+    // would outlive the MAPD: the next write of the device must find it unmapped.
+    gic_bench b(default_gic_params(), default_its_params(), sc_core::sc_time(1, sc_core::SC_US));
+    b.run([&](fw::hal&) {
+        gic_up(b);
+        b.its_on();
+        b.map_by_tables(1, 0, 8192);
+        b.sync();
+        b.post(g::cmd_mapd(1, 4, ITT_BASE, false)); // its read of the command ends 1 us on; then it writes
+        b.idle_ns(100);
+        b.dev.m.sync();
+        b.translate(1, 0); // the walk's device table read: before the MAPD's write, ending after it
+        EXPECT_TRUE(b.wait_queue());
+        settle(b);
+        EXPECT_EQ(b.drain(), std::vector<unsigned>{8192}) << "the walk used what it had read";
+        b.translate(1, 0);
+        settle(b);
+        EXPECT_TRUE(b.drain().empty()) << "nothing of that walk was cached";
+        EXPECT_EQ(b.drops(reason::device_unmapped), 1u);
+    });
+}
+
 TEST(Its, WithoutACacheEveryTranslationWalksTheTables) {
     gicv3_its::params p;
     p.cache_entries = 0;

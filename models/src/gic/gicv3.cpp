@@ -138,6 +138,9 @@ struct gicv3::impl {
     std::vector<std::uint64_t> timed_bits; // bit per INTID with an event in timed (same layout as pend)
     sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
     lru_cache<unsigned, std::uint8_t> cache; // LPI configuration cache: INTID -> configuration byte
+    // Bumped by every invalidation of the cache: a configuration read that waited (memory without DMI) across
+    // one is used but not cached (it may be what the invalidation was for).
+    std::uint64_t cache_generation = 0;
 
     // Redistributor engine: pending-table load, write-back of bytes the CPU interface changed, INVLPIR/INVALLR.
     bool load_requested = false;
@@ -337,7 +340,14 @@ struct gicv3::impl {
     }
     /// Configuration byte of LPI intid: from the cache, or read from the configuration table.
     bool lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::uint8_t& c, sc_time& offset);
-    void cache_drop(unsigned intid) { cache.erase(intid); }
+    void cache_drop(unsigned intid) {
+        ++cache_generation;
+        cache.erase(intid);
+    }
+    void cache_flush() {
+        ++cache_generation;
+        cache.clear();
+    }
     void write_pending_byte(tlm::tlm_generic_payload& pl, std::size_t byte, sc_time& offset);
     /// Byte `byte` of the pending table changed under an acknowledge: written at once when a granted DMI region
     /// covers it (a copy; the acknowledge never waits for memory), else queued for the redistributor engine
@@ -749,12 +759,14 @@ bool gicv3::impl::lpi_config(tlm::tlm_generic_payload& pl, unsigned intid, std::
         return true;
     }
     const std::uint64_t addr = prop_pa + (intid - first_lpi);
+    const std::uint64_t generation = cache_generation;
     if (!mem_access(pl, tlm::TLM_READ_COMMAND, addr, &c, 1, offset)) {
         guest_warning(g, "reading the configuration of LPI %u at 0x%llx (GICR_PROPBASER 0x%016llx) failed", intid,
                       ull(addr), ull(r_propbaser.get()));
         return false;
     }
-    cache.insert(intid, c);
+    if (generation == cache_generation)
+        cache.insert(intid, c);
     return true;
 }
 
@@ -831,7 +843,7 @@ void gicv3::impl::invalidate_one(tlm::tlm_generic_payload& pl, unsigned intid, s
 }
 
 void gicv3::impl::invalidate_all(tlm::tlm_generic_payload& pl, sc_time& offset) {
-    cache.clear();
+    cache_flush();
     pend.for_each([&](std::size_t n) {
         const unsigned intid = static_cast<unsigned>(n);
         std::uint8_t c = 0;

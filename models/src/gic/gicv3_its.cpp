@@ -208,6 +208,7 @@ struct gicv3_its::impl {
     std::vector<request> fifo;
     std::size_t fifo_head = 0, fifo_count = 0;
     sc_time xlate_busy_until; // end of the translation the engine last did (it runs ahead of the kernel)
+    bool xlate_busy = false;  // a translation in progress (its table reads may wait)
     sc_core::sc_event fifo_ev;
     unsigned fifo_waiters = 0; // writers held at a full FIFO (stall_when_full), or behind held ones
     sc_core::sc_event slot_ev; // the engine took a request while writers were held (or the next one's turn came)
@@ -221,6 +222,10 @@ struct gicv3_its::impl {
     lru_cache<std::uint64_t, cache_entry> cache;
     lru_cache<std::uint32_t, dte> dev_cache;  // DeviceID -> valid device table entry
     lru_cache<unsigned, unsigned> coll_cache; // ICID -> processor of a valid collection table entry
+    // Bumped by every invalidation of these caches. A fill made after table reads is skipped when it changed
+    // since the first of them: a read that waited (memory without DMI) may have returned what a command (MAPD,
+    // MAPC, MAPTI, ...) replaced meanwhile, and that must not be cached after the command's invalidation.
+    std::uint64_t cache_generation = 0;
 
     // Collections already warned about for targeting a processor that does not exist (one bit per ICID).
     std::vector<std::uint64_t> no_processor_warned;
@@ -230,7 +235,7 @@ struct gicv3_its::impl {
     bool enabled() const { return ctlr.get() & CTLR_ENABLED; }
     std::uint64_t queue_bytes() const { return ((cbaser.get() & CBASER_SIZE) + 1) * 0x1000; }
     bool quiescent(const sc_time& at) const {
-        return !cmd_busy && xlate_busy_until <= at && fifo_count == 0 &&
+        return !cmd_busy && !xlate_busy && xlate_busy_until <= at && fifo_count == 0 &&
                (!enabled() || cwriter_beyond || creadr_off == (cwriter.get() & QUEUE_OFFSET));
     }
     lpi_sink_if& redistributors() const {
@@ -287,21 +292,34 @@ struct gicv3_its::impl {
 
     // ---- Translation cache ----
     const cache_entry* cache_find(std::uint32_t dev, std::uint32_t ev) { return cache.find(cache_key(dev, ev)); }
-    void cache_insert(std::uint32_t dev, std::uint32_t ev, unsigned intid, unsigned icid, unsigned processor) {
-        cache.insert(cache_key(dev, ev), cache_entry{intid, icid, processor});
+    /// Drop (DeviceID, EventID)'s translation.
+    void cache_erase(std::uint32_t dev, std::uint32_t ev) {
+        ++cache_generation;
+        cache.erase(cache_key(dev, ev));
     }
-    /// Drop the entries for which pred(DeviceID, EventID, entry) holds.
+    /// Drop the translations for which pred(DeviceID, EventID, entry) holds.
     template <class Pred> void cache_drop_if(Pred&& pred) {
+        ++cache_generation;
         cache.erase_if([&](std::uint64_t key, const cache_entry& e) {
             return pred(static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key), e);
         });
     }
+    void dev_cache_erase(std::uint32_t dev) {
+        ++cache_generation;
+        dev_cache.erase(dev);
+    }
+    void coll_cache_erase(unsigned icid) {
+        ++cache_generation;
+        coll_cache.erase(icid);
+    }
     void cache_flush() {
+        ++cache_generation;
         cache.clear();
         dev_cache.clear();
         coll_cache.clear();
     }
-    /// `v` for `key` from cache `c`, else from read() (which fills `v`; cached when it succeeded).
+    /// `v` for `key` from cache `c`, else from read() (which fills `v`; cached when it succeeded and nothing
+    /// was invalidated meanwhile).
     template <class Key, class Value, class Read>
     lookup through_cache(lru_cache<Key, Value>& c, const Key& key, Value& v, std::uint64_t& hits,
                          std::uint64_t& misses, Read&& read) {
@@ -311,8 +329,9 @@ struct gicv3_its::impl {
             return lookup::ok;
         }
         ++misses;
+        const std::uint64_t generation = cache_generation;
         const lookup r = read();
-        if (r == lookup::ok)
+        if (r == lookup::ok && generation == cache_generation)
             c.insert(key, v);
         return r;
     }
@@ -618,7 +637,9 @@ void gicv3_its::impl::xlate_thread() {
         if (fifo_waiters)
             slot_ev.notify(start - now);
         sc_time offset = (start - now) + its.cycles(p.translate_latency);
-        translate(r, offset); // may wait (pending table still loading): offset stays relative to the kernel
+        xlate_busy = true;
+        translate(r, offset); // may wait (pending table loading, memory without DMI): offset stays kernel-relative
+        xlate_busy = false;
         xlate_busy_until = kernel_time() + offset;
         if (offset >= global_quantum())
             sc_core::wait(offset);
@@ -649,6 +670,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
         icid = c->icid;
     } else {
         ++its.stats_.cache_misses;
+        const std::uint64_t generation = cache_generation;
         dte d{};
         switch (cached_dte(pl_xlate, r.device_id, d, offset)) {
         case lookup::ok: break;
@@ -671,7 +693,8 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
         }
         intid = e.intid;
         icid = e.icid;
-        cache_insert(r.device_id, r.event_id, intid, e.icid, processor);
+        if (generation == cache_generation)
+            cache.insert(cache_key(r.device_id, r.event_id), cache_entry{intid, icid, processor});
     }
     if (!redistributors().set_lpi_pending(processor, intid, offset)) {
         if (processor >= redistributors().num_processors())
@@ -812,7 +835,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the device table entry");
         cache_drop_if([&](std::uint32_t device, std::uint32_t, const cache_entry&) { return device == dev; });
-        dev_cache.erase(static_cast<std::uint32_t>(dev));
+        dev_cache_erase(static_cast<std::uint32_t>(dev));
         return outcome::next;
     }
     case CMD_MAPC: {
@@ -833,7 +856,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         if (!write_le(pl, addr, entry_bytes, entry, offset))
             return memory_stall(op, "writing the collection table entry");
         cache_drop_if([&](std::uint32_t, std::uint32_t, const cache_entry& c) { return c.icid == icid; });
-        coll_cache.erase(icid);
+        coll_cache_erase(icid);
         no_processor_warned[icid / 64] &= ~(std::uint64_t{1} << (icid % 64));
         return outcome::next;
     }
@@ -867,7 +890,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
         const std::uint64_t addr = d.itt + static_cast<std::uint64_t>(ev) * p.itt_entry_size;
         if (!write_le(pl, addr, p.itt_entry_size, entry, offset))
             return memory_stall(op, "writing the ITT entry");
-        cache.erase(cache_key(dev, ev));
+        cache_erase(dev, ev);
         return outcome::next;
     }
     case CMD_INT:
@@ -917,7 +940,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
             rdist.clear_lpi_pending(proc, e.intid, offset);
         if (!write_le(pl, e.addr, p.itt_entry_size, 0, offset))
             return memory_stall(op, "writing the ITT entry");
-        cache.erase(cache_key(dev, ev));
+        cache_erase(dev, ev);
         return outcome::next;
     }
     case CMD_MOVI: {
@@ -940,7 +963,7 @@ gicv3_its::impl::outcome gicv3_its::impl::execute(const std::uint64_t (&dw)[4], 
                                     (static_cast<std::uint64_t>(icid) << 32);
         if (!write_le(pl, e.addr, p.itt_entry_size, entry, offset))
             return memory_stall(op, "writing the ITT entry");
-        cache.erase(cache_key(dev, ev));
+        cache_erase(dev, ev);
         if (from != to)
             rdist.move_lpi(from, to, e.intid, offset);
         return outcome::next;
