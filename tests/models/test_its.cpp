@@ -545,16 +545,20 @@ TEST(Its, TwoByteTranslaterWritesCarryA16BitEventId) {
 }
 
 namespace {
-/// A bench with ITS parameters `p`, the ITS on and device 1's EventIDs 0..n-1 mapped to LPIs 8192 + EventID;
-/// then body(b).
+/// The ITS on and device 1's EventIDs 0..n-1 mapped to LPIs 8192 + EventID (from the bench's body).
+void events_on(gic_bench& b, unsigned n) {
+    gic_up(b);
+    b.its_on();
+    for (unsigned e = 0; e < n; ++e)
+        b.map_by_tables(1, e, 8192 + e);
+    b.sync();
+}
+
+/// A bench with ITS parameters `p` and events_on(n); then body(b).
 void with_events(const gicv3_its::params& p, unsigned n, const std::function<void(gic_bench&)>& body) {
     gic_bench b(default_gic_params(), p);
     b.run([&](fw::hal&) {
-        gic_up(b);
-        b.its_on();
-        for (unsigned e = 0; e < n; ++e)
-            b.map_by_tables(1, e, 8192 + e);
-        b.sync();
+        events_on(b, n);
         body(b);
     });
 }
@@ -655,12 +659,8 @@ TEST(Its, HeldWritersGoOnInTheOrderTheyArrived) {
         other.m.sync();
     }, "other_writer");
     b.run([&](fw::hal&) {
-        gic_up(b);
-        b.its_on();
-        for (unsigned e = 0; e < 3; ++e)
-            b.map_by_tables(1, e, 8192 + e);
+        events_on(b, 3);
         b.map_by_tables(2, 3, 8195, ITT_BASE + 0x1000);
-        b.sync();
         b.dev.m.sync();
         const sc_core::sc_time t0 = b.dev.m.now();
         go.notify(sc_core::sc_time(1, sc_core::SC_US)); // the other writer
@@ -679,6 +679,44 @@ TEST(Its, HeldWritersGoOnInTheOrderTheyArrived) {
     });
 }
 
+TEST(Its, AWriterThatCannotWaitIsDroppedAtAFullFifoEvenWithStallWhenFullOn) {
+    // An SC_METHOD cannot be held (it has no thread to block): its write to a full FIFO is dropped, fifo_full.
+    gicv3_its::params p;
+    p.fifo_depth = 1;
+    p.translate_latency = 1000; // 2 us at 500 MHz
+    ASSERT_TRUE(p.stall_when_full);
+    gic_bench b(default_gic_params(), p);
+    device_port other("other");
+    other.socket.bind(b.soc.in);
+    sc_core::sc_event go;
+    sc_core::sc_spawn_options method;
+    method.spawn_method();
+    method.dont_initialize();
+    method.set_sensitivity(&go);
+    sc_core::sc_spawn([&] {
+        pcie_attr a;
+        a.type = tlp_type::mem_wr;
+        a.posted = true;
+        a.has_device_id = true;
+        a.device_id = 1;
+        const std::uint32_t e = 2;
+        other.m.write(TRANSLATER, &e, 4, &a);
+    }, "method_writer", &method);
+    b.run([&](fw::hal&) {
+        events_on(b, 3);
+        b.dev.m.sync();
+        b.translate(1, 0, true, 4, false); // into the empty FIFO
+        b.translate(1, 1, true, 4, false); // full: the writer syncs, the engine takes the 1st meanwhile
+        go.notify(sc_core::sc_time(500, sc_core::SC_NS)); // the FIFO holds the 2nd, the engine is busy: full
+        b.dev.m.sync();
+        settle(b);
+        EXPECT_EQ(b.drops(reason::fifo_full), 1u);
+        EXPECT_EQ(b.its.drops().back().event_id, 2u);
+        EXPECT_EQ(b.its.stats().fifo_stalls, 1u) << "only the thread writer was held";
+        EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193}));
+    });
+}
+
 TEST(Its, AWriteHeldWhenTheItsIsDisabledIsDroppedAtOnce) {
     gicv3_its::params p;
     p.fifo_depth = 1;
@@ -694,11 +732,7 @@ TEST(Its, AWriteHeldWhenTheItsIsDisabledIsDroppedAtOnce) {
         other.m.sync();
     }, "disabler");
     b.run([&](fw::hal&) {
-        gic_up(b);
-        b.its_on();
-        for (unsigned e = 0; e < 3; ++e)
-            b.map_by_tables(1, e, 8192 + e);
-        b.sync();
+        events_on(b, 3);
         b.dev.m.sync();
         const sc_core::sc_time t0 = b.dev.m.now();
         go.notify(sc_core::sc_time(500, sc_core::SC_NS));
