@@ -3,6 +3,8 @@
 // window exhaustion, the enable handshake and outbound region limits.
 #include "dwc_ep_bench.h"
 
+#include "pcie/dwc_iatu.h"
+
 #include <gtest/gtest.h>
 
 using namespace dbvp;
@@ -536,4 +538,46 @@ TEST(Iatu, StoredOnlyControlBits) {
         b.atu_wr(false, 2, 0x1c, 0x1234); // between UPPER_TARGET and UPPER_LIMIT: read-as-zero
         EXPECT_EQ(b.atu_rd(false, 2, 0x1c), 0u);
     });
+}
+
+// ---- The lookup memo against time (the iATU alone, lookups at any time) -----------------------------------------
+
+TEST(Iatu, TheLastHitIsReusedOnlyWhenEveryRegionIsActiveAtTheLookupsTime) {
+    // Regions 0 and 1 both serve BAR0 (BAR-match); the lower wins while it is active. Region 1 is enabled at 0,
+    // region 0 at 5 us, each active 1 us after the write. Lookups come at the requester's time, which need not
+    // increase (several temporally decoupled requesters): one before region 0 is active must find region 1,
+    // whatever an earlier or later lookup found.
+    using pcie::detail::dwc_iatu;
+    const sc_core::sc_time us(1, sc_core::SC_US);
+    dwc_iatu atu("atu", dwc_iatu::params{4, 4, 0x20000, 0x10000, 0, us, 1},
+                 [](unsigned, unsigned bar) -> std::uint64_t { return bar == 0 ? MB - 1 : 0; });
+    auto wr = [&](unsigned region, std::uint64_t reg, std::uint32_t v, const sc_core::sc_time& t) {
+        access_ctx ctx;
+        ctx.time = t;
+        unsigned char d[4];
+        std::memcpy(d, &v, 4);
+        ASSERT_EQ(atu.bank().access(tlm::TLM_WRITE_COMMAND,
+                                    region * dwc_iatu::region_stride + dwc_iatu::inbound_offset + reg, d, 4, ctx),
+                  tlm::TLM_OK_RESPONSE);
+    };
+    auto map_bar0 = [&](unsigned region, std::uint32_t target, const sc_core::sc_time& t) {
+        wr(region, dwc_iatu::LOWER_TARGET, target, t);
+        wr(region, dwc_iatu::CTRL1, dwc_iatu::TYPE_MEM, t);
+        wr(region, dwc_iatu::CTRL2, dwc_iatu::CTRL2_ENABLE | dwc_iatu::CTRL2_BAR_MODE, t);
+    };
+    map_bar0(1, 0x10000000, sc_core::SC_ZERO_TIME);
+    {
+        test::expect_report rep("overlaps enabled region 1");
+        map_bar0(0, 0x20000000, 5 * us);
+    }
+    auto lookup = [&](double at_us) {
+        std::uint64_t target = 0;
+        return atu.inbound(0, 0, 0x80000000, MB - 1, 0x80000010, at_us * us, target);
+    };
+    EXPECT_EQ(lookup(5.5), 1) << "region 0 not active yet";
+    EXPECT_EQ(lookup(7), 0) << "not what the lookup at 5.5 us found";
+    EXPECT_EQ(lookup(5.5), 1) << "not what the lookup at 7 us found";
+    EXPECT_EQ(lookup(7), 0);
+    EXPECT_EQ(lookup(0.5), -1) << "nothing active yet";
+    EXPECT_EQ(lookup(8), 0);
 }
