@@ -116,6 +116,7 @@ struct ep_bench : sc_core::sc_module {
     initiator host;
     capture_target link;
     std::function<void()> body;
+    bool done = false;                                             // the body ran to its end
     tlm::tlm_response_status last = tlm::TLM_INCOMPLETE_RESPONSE; // response of the last helper access
     pcie_attr last_attr;                                           // attribute of the last host request
 
@@ -143,13 +144,17 @@ struct ep_bench : sc_core::sc_module {
         SC_THREAD(thread);
     }
 
-    /// Run `fn` in the bench thread until it returns.
+    /// Run `fn` in the bench thread until it returns; a body that does not reach its end (a wait nothing ends: the
+    /// simulation runs out of events) fails the test.
     void run(std::function<void()> fn) {
         body = std::move(fn);
         sc_core::sc_start();
+        EXPECT_TRUE(done) << "the bench's body did not run to its end: the simulation ran out of events at "
+                          << sc_core::sc_time_stamp();
     }
     void thread() {
         body();
+        done = true;
         sc_core::sc_stop();
     }
 

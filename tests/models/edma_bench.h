@@ -250,6 +250,7 @@ struct edma_bench : sc_core::sc_module {
     reg_port cpu;
     std::deque<irq_recorder> irq;
     std::function<void()> body;
+    bool done = false;                                             // the body ran to its end
     tlm::tlm_response_status last = tlm::TLM_INCOMPLETE_RESPONSE; // response of the last register access
     sc_core::sc_time last_delay;                                   // delay annotated on it
 
@@ -269,13 +270,17 @@ struct edma_bench : sc_core::sc_module {
         SC_THREAD(thread);
     }
 
-    /// Run `fn` in the bench thread; the simulation stops when it returns.
+    /// Run `fn` in the bench thread; the simulation stops when it returns. A body that does not reach its end (a
+    /// wait nothing ends: the simulation runs out of events) fails the test.
     void run(std::function<void()> fn) {
         body = std::move(fn);
         sc_core::sc_start();
+        EXPECT_TRUE(done) << "the bench's body did not run to its end: the simulation ran out of events at "
+                          << sc_core::sc_time_stamp();
     }
     void thread() {
         body();
+        done = true;
         sc_core::sc_stop();
     }
 

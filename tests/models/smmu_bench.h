@@ -159,6 +159,7 @@ struct smmu_bench {
     level_sink evtq_line, gerror_line;
     std::function<void(fw::hal&)> body;
     fw::hal* h = nullptr;
+    bool done = false; // the body ran to its end
     std::uint64_t pt_next = PT_POOL;
     std::uint64_t cmd_prod = 0;
     unsigned cmdq_log2 = 8;
@@ -189,15 +190,19 @@ struct smmu_bench {
         }
     }
 
-    /// Run `fn` as the CPU's firmware until it returns.
+    /// Run `fn` as the CPU's firmware until it returns; a body that does not reach its end (a wait nothing ends:
+    /// the simulation runs out of events) fails the test.
     void run(std::function<void(fw::hal&)> fn) {
         body = std::move(fn);
         cpu.set_firmware([this](fw::hal& hal) {
             h = &hal;
             body(hal);
+            done = true;
             sc_core::sc_stop();
         });
         sc_core::sc_start();
+        EXPECT_TRUE(done) << "the bench's body did not run to its end: the simulation ran out of events at "
+                          << sc_core::sc_time_stamp();
     }
 
     // ---- Registers --------------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ struct bench : sc_core::sc_module {
     tlm_utils::simple_target_socket<bench> sink{"sink"};
     pcie_attr seen;
     std::function<void()> body;
+    bool done = false; // the body ran to its end
     SC_HAS_PROCESS(bench);
     bench(sc_core::sc_module_name n, const sid_glue::params& p) : sc_module(n), glue("glue", p) {
         cpu.bind(glue.regs);
@@ -37,6 +38,7 @@ struct bench : sc_core::sc_module {
     }
     void thread() {
         body();
+        done = true;
         sc_core::sc_stop();
     }
     void b_transport(tlm::tlm_generic_payload& p, sc_core::sc_time&) {
@@ -113,4 +115,6 @@ TEST(SidGlueGuest, LutRegistersTakeAlignedThirtyTwoBitAccessesOnly) {
         EXPECT_EQ(b.sid_of(0x0200), (1u << 6) | 9);
     };
     sc_core::sc_start();
+    EXPECT_TRUE(b.done) << "the body did not run to its end: the simulation ran out of events at "
+                        << sc_core::sc_time_stamp();
 }

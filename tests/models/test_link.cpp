@@ -90,6 +90,7 @@ struct bench : sc_module {
     init_socket down, up;
     edge_recorder sink;
     std::function<void(bench&)> body;
+    bool done = false; // the body ran to its end
     pcie_attr attr;
     std::array<unsigned char, 4096> buf{};
 
@@ -106,6 +107,14 @@ struct bench : sc_module {
     void run() {
         if (body)
             body(*this);
+        done = true;
+    }
+    /// Run the simulation until it runs out of events; a body that does not reach its end (a wait nothing ends)
+    /// fails the test.
+    void start() {
+        sc_start();
+        EXPECT_TRUE(done) << "the bench's body did not run to its end: the simulation ran out of events at "
+                          << sc_time_stamp();
     }
     /// Raise LTSSM enable now and wait until the link is up (training_ns later).
     void train() {
@@ -232,7 +241,7 @@ TEST(Link, PostedWriteCostsSerializationPlusLatency) {
         EXPECT_EQ(x.lnk.stats().down_bytes, 24u + 28u);
         EXPECT_EQ(x.lnk.stats().up_tlps, 0u) << "posted writes have no completion";
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, PayloadIsWholeDwords) {
@@ -248,7 +257,7 @@ TEST(Link, PayloadIsWholeDwords) {
         EXPECT_EQ(d, ps(ser28 + lat_ps));
         EXPECT_EQ(x.lnk.stats().down_bytes, 24u + 28u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, ReadPaysRequestAndCompletion) {
@@ -269,7 +278,7 @@ TEST(Link, ReadPaysRequestAndCompletion) {
         EXPECT_EQ(x.lnk.stats().up_tlps, 1u);
         EXPECT_EQ(x.lnk.stats().up_bytes, 24u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, ConfigWriteGetsCompletionWithoutData) {
@@ -283,7 +292,7 @@ TEST(Link, ConfigWriteGetsCompletionWithoutData) {
         EXPECT_EQ(x.lnk.stats().up_tlps, 1u);
         EXPECT_EQ(x.lnk.stats().up_bytes, 20u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, ErrorCompletionCarriesNoData) {
@@ -298,7 +307,7 @@ TEST(Link, ErrorCompletionCarriesNoData) {
         EXPECT_EQ(d, ps(ser20 + lat_ps + ser20 + lat_ps)) << "UR completion is a 3 DW Cpl without data";
         EXPECT_EQ(x.lnk.stats().up_bytes, 20u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, UpstreamReadCompletesDownstream) {
@@ -314,7 +323,7 @@ TEST(Link, UpstreamReadCompletesDownstream) {
         EXPECT_EQ(x.lnk.stats().down_tlps, 1u);
         EXPECT_EQ(x.lnk.stats().down_bytes, 84u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, BackToBackWritesQueuePerDirection) {
@@ -333,7 +342,7 @@ TEST(Link, BackToBackWritesQueuePerDirection) {
         x.send(x.up, tlp_type::mem_wr, 0x80000000ull, 64, du);
         EXPECT_EQ(du, ps(ser84 + lat_ps));
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, CompletionQueuesBehindUpstreamTraffic) {
@@ -347,7 +356,7 @@ TEST(Link, CompletionQueuesBehindUpstreamTraffic) {
         // The MRd arrives after 165.079 ns, but its CplD waits for the upstream wire.
         EXPECT_EQ(dr, ps(ser4116 + ser24 + lat_ps));
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, TrainingRaisesLinkUpAndDropIsImmediate) {
@@ -371,7 +380,7 @@ TEST(Link, TrainingRaisesLinkUpAndDropIsImmediate) {
         wait(ns(100));
         x.lnk.irq_level(0, true, SC_ZERO_TIME);
     };
-    sc_start();
+    b.start();
     ASSERT_EQ(b.sink.edges.size(), 3u);
     EXPECT_EQ(b.sink.edges[0], std::make_pair(ns(1100), true));
     EXPECT_EQ(b.sink.edges[1], std::make_pair(ns(2000), false));
@@ -405,7 +414,7 @@ TEST(Link, LinkDownAnswersUrAndDropsPosted) {
         EXPECT_EQ(x.ep.calls, 1u);
         EXPECT_EQ(x.lnk.stats().dropped_link_down, 5u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, RequestWithoutAttrIsAModelBug) {
@@ -416,7 +425,7 @@ TEST(Link, RequestWithoutAttrIsAModelBug) {
         EXPECT_THROW(x.send(x.down, tlp_type::mem_wr, 0x1000, 4, d, false), std::logic_error);
         EXPECT_EQ(x.ep.calls, 0u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(Link, DebugTransportForwardsWithoutTime) {
@@ -443,5 +452,5 @@ TEST(Link, DebugTransportForwardsWithoutTime) {
         x.send(x.down, tlp_type::mem_wr, 0x1000, 4, d);
         EXPECT_EQ(d, ps(ser24 + lat_ps));
     };
-    sc_start();
+    b.start();
 }

@@ -63,6 +63,7 @@ struct fake_ep : sc_module {
     sc_time arrival;
     bool train = true;
     std::function<void(fake_ep&)> body;
+    bool done = false; // the body (if any) ran to its end
     pcie_attr up_attr;
 
     explicit fake_ep(sc_module_name n) : sc_module(n), pcie_in("pcie_in"), pcie_out("pcie_out") {
@@ -91,6 +92,7 @@ struct fake_ep : sc_module {
             ltssm.set(true);
         if (body)
             body(*this);
+        done = true;
     }
     std::uint64_t bar(unsigned i) const {
         std::uint64_t a = cfg.val[4 + i] & ~0xfu;
@@ -180,6 +182,7 @@ struct bench : sc_module {
     pcie_link lnk;
     fake_ep ep;
     std::function<void(dbvp::host::hal&, bench&)> host_body;
+    bool host_done = false; // the host body (if any) ran to its end
 
     explicit bench(sc_module_name n, const root_complex::params& rp = rc_params(),
                    const pcie_link::params& lp = pcie_link::params{})
@@ -196,6 +199,16 @@ struct bench : sc_module {
     void host_run() {
         if (host_body)
             host_body(rc.host_hal(), *this);
+        host_done = true;
+    }
+    /// Run the simulation until it runs out of events; a body that does not reach its end (a wait nothing ends)
+    /// fails the test.
+    void start() {
+        sc_start();
+        EXPECT_TRUE(host_done) << "the host body did not run to its end: the simulation ran out of events at "
+                               << sc_time_stamp();
+        EXPECT_TRUE(ep.done) << "the endpoint body did not run to its end: the simulation ran out of events at "
+                             << sc_time_stamp();
     }
 };
 
@@ -218,7 +231,7 @@ TEST(RootComplex, WaitLinkUpReturnsAtLinkUp) {
         EXPECT_EQ(h.now_ns(), 1000u);
         EXPECT_TRUE(x.rc.link_is_up());
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, WaitLinkUpTimesOut) {
@@ -228,7 +241,7 @@ TEST(RootComplex, WaitLinkUpTimesOut) {
         EXPECT_FALSE(h.wait_link_up(500));
         EXPECT_EQ(h.now_ns(), 500u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, ConfigRequestsCarryRootPortRequester) {
@@ -262,7 +275,7 @@ TEST(RootComplex, ConfigRequestsCarryRootPortRequester) {
         EXPECT_EQ(v, 0xffffu);
         EXPECT_EQ(x.ep.tlps, 5u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, ConfigBeyondTheLinkIsUrWithoutTlp) {
@@ -279,7 +292,7 @@ TEST(RootComplex, ConfigBeyondTheLinkIsUrWithoutTlp) {
         EXPECT_EQ(x.ep.tlps, 0u);
         EXPECT_EQ(x.lnk.stats().down_tlps, 0u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, BadConfigSizeIsAGuestError) {
@@ -293,7 +306,7 @@ TEST(RootComplex, BadConfigSizeIsAGuestError) {
         EXPECT_EQ(h.cfg_write(ep_bdf, 0x02, 4, 0), completion::ur);
         EXPECT_EQ(x.ep.tlps, 0u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, RequestsWhileLinkDownCompleteLinkDown) {
@@ -312,7 +325,7 @@ TEST(RootComplex, RequestsWhileLinkDownCompleteLinkDown) {
         EXPECT_EQ(x.ep.tlps, 0u);
         EXPECT_EQ(x.lnk.stats().dropped_link_down, 4u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, MemoryRequestsInsideTheWindows) {
@@ -344,7 +357,7 @@ TEST(RootComplex, MemoryRequestsInsideTheWindows) {
         EXPECT_EQ(x.lnk.stats().down_bytes, 24u + 20u + 32u + 24u);
         EXPECT_EQ(x.lnk.stats().up_bytes, 24u + 28u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, MemoryRequestsOutsideTheWindows) {
@@ -366,7 +379,7 @@ TEST(RootComplex, MemoryRequestsOutsideTheWindows) {
         EXPECT_EQ(x.lnk.stats().down_tlps, 0u);
         EXPECT_EQ(x.rc.host_memory().data()[0], 0u) << "host writes never reach host memory through the HAL";
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, UrCompletionReadsAllOnes) {
@@ -381,7 +394,7 @@ TEST(RootComplex, UrCompletionReadsAllOnes) {
         EXPECT_EQ(x.ep.tlps, 1u);
         EXPECT_EQ(x.ep.seen.type, tlp_type::mem_rd);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, HostWriteAndReadEndToEndTiming) {
@@ -407,7 +420,7 @@ TEST(RootComplex, HostWriteAndReadEndToEndTiming) {
         // 2000.094 + (20 + 5.079 + 160 + 6.094 + 160 = 351.173) ns
         EXPECT_EQ(h.now_ns(), 2351u);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, UpstreamDmaReachesHostMemory) {
@@ -427,7 +440,7 @@ TEST(RootComplex, UpstreamDmaReachesHostMemory) {
         // MRd 20 B, pipeline, root complex, memory read, CplD 28 B, pipeline.
         EXPECT_EQ(d, ps(ser20 + lat_ps + rc_ps + mem_ps + ser28 + lat_ps));
     };
-    sc_start();
+    b.start();
     std::uint64_t v = 0;
     std::memcpy(&v, b.rc.host_memory().data() + 0x1000, 8);
     EXPECT_EQ(v, 0x1122334455667788ull);
@@ -451,7 +464,7 @@ TEST(RootComplex, UpstreamDebugAccessReachesHostMemory) {
         EXPECT_EQ(ep.pcie_out->transport_dbg(p), 0u);
         EXPECT_EQ(sc_time_stamp(), SC_ZERO_TIME);
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, UpstreamToNowhere) {
@@ -470,7 +483,7 @@ TEST(RootComplex, UpstreamToNowhere) {
         EXPECT_EQ(ep.up_attr.status, cpl_status::ur);
         EXPECT_EQ(v, 0x1234u);
     };
-    sc_start();
+    b.start();
     EXPECT_EQ(b.rc.stats().upstream_dropped, 2u);
     EXPECT_EQ(b.rc.stats().upstream_ur, 1u);
     EXPECT_EQ(b.rc.stats().msis, 0u);
@@ -496,7 +509,7 @@ TEST(RootComplex, MsisAreCapturedInOrder) {
             woke.push_back(h.now_ns());
         }
     };
-    sc_start();
+    b.start();
     ASSERT_EQ(got.size(), 2u);
     // Sent at 1500 ns: MWr 24 B (6.094 ns) + 160 ns link + 20 ns root complex = 1686.094 ns; the second leaves
     // the wire 6.094 ns later: 1692.188 ns.
@@ -531,7 +544,7 @@ TEST(RootComplex, WaitMsiTimesOut) {
         EXPECT_EQ(h.now_ns(), 10186u);
         EXPECT_FALSE(h.wait_msi(100, m)) << "each MSI is returned once";
     };
-    sc_start();
+    b.start();
 }
 
 TEST(RootComplex, EnumerationOverTheLink) {
@@ -565,7 +578,7 @@ TEST(RootComplex, EnumerationOverTheLink) {
         sc_time d = SC_ZERO_TIME;
         ep.up(tlm::TLM_WRITE_COMMAND, addr, &data, 4, d);
     };
-    sc_start();
+    b.start();
     ASSERT_TRUE(res.ok) << res.error;
     ASSERT_EQ(res.functions.size(), 1u);
     const auto& f = res.functions[0];

@@ -517,7 +517,9 @@ TEST(Trace, OffRecordsNothing) {
     platform::platform p("platform", {});
     fw_state fw;
     p.set_firmware([&](fw::hal& h) { firmware(h, 1, {}, fw); });
-    p.run(sc_core::sc_time(200, sc_core::SC_US));
+    p.run(sc_core::sc_time(10, sc_core::SC_MS)); // the firmware is in its service loop after about 4.4 ms
+    EXPECT_TRUE(fw.ready) << "the firmware did not reach its service loop by " << sc_core::sc_time_stamp() << ": "
+                          << fw.error;
     EXPECT_EQ(trace::recorded_events(), 0u);
     EXPECT_EQ(trace::recorded_changes(), 0u);
     trace::finish(); // harmless when off
