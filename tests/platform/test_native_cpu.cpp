@@ -124,6 +124,7 @@ TEST(NativeCpu, EdgeWhileBusyIsLatchedAndTakenOnce) {
         h.sleep_ns(1000);
     });
     sc_core::sc_start(sc_time(100, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     // The busy CPU synchronises every quantum (1 us), so it sees the edges 1 us apart separately: each is taken
     // once. (Two edges that arrive before the CPU looks are one latched edge: see the next tests.)
     EXPECT_EQ(count, 2u);
@@ -143,6 +144,7 @@ TEST(NativeCpu, SharedLineRunsEveryHandlerAndExclusiveIsRefused) {
         h.wait_for_interrupt(10000);
     });
     sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     EXPECT_EQ(a, 1);
     EXPECT_EQ(c, 1);
     EXPECT_EQ(refused.code(), fw::errc::busy);
@@ -160,6 +162,7 @@ TEST(NativeCpu, FreedHandlerNoLongerRuns) {
         h.sleep_ns(10000);
     });
     sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     EXPECT_EQ(count, 1);
     EXPECT_EQ(b.cpu.irqs_taken(), 2u) << "the second edge is taken but has no handler";
 }
@@ -199,6 +202,7 @@ TEST(NativeCpu, UnhandledLevelInterruptIsMaskedWithAWarning) {
     b.cpu.set_firmware([&](fw::hal& h) { h.sleep_ns(5000); });
     test::expect_report rep("interrupt 10 is asserted but no handler");
     sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     EXPECT_EQ(b.cpu.irqs_taken(), 1u);
 }
 
@@ -280,6 +284,7 @@ TEST(NativeCpu, EdgesFarApartWhileIdleAreEachTaken) {
         h.sleep_ns(50000);
     });
     sc_core::sc_start(sc_time(60, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     ASSERT_EQ(at.size(), 2u);
     EXPECT_EQ(at[0], 2050u);
     EXPECT_EQ(at[1], 7050u);
@@ -301,6 +306,7 @@ TEST(NativeCpu, SharedHandlerFreeingItselfDoesNotSkipTheNext) {
         h.wait_for_interrupt(10000);
     });
     sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     EXPECT_EQ(a, 1);
     EXPECT_EQ(c, 1);
 }
@@ -391,6 +397,7 @@ TEST(NativeCpu, InterruptDueBeyondTheQuantumIsWaitedForInTheKernel) {
         EXPECT_TRUE(h.wait_for_interrupt(5000));
     });
     sc_core::sc_start(sc_time(10, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     EXPECT_EQ(handled, 1500u + entry_ns);
     EXPECT_EQ(kernel, ns(1500)) << "the CPU yielded until the edge";
 }
@@ -543,6 +550,7 @@ TEST(NativeCpu, HandlerFreeingItselfRunsOnceAndTheOthersKeepRunning) {
         EXPECT_TRUE(h.request_irq(11, [](unsigned) {}, fw::irq_none, "again"));
     });
     sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
     EXPECT_EQ(once, 1);
     EXPECT_EQ(once_after_free, 1);
     EXPECT_EQ(first, 2);
@@ -585,4 +593,54 @@ TEST(NativeCpu, ALineRisingInTheDeltaTheWaitBeginsWakesItAtOnce) {
     EXPECT_TRUE(woke);
     ASSERT_EQ(at.size(), 1u);
     EXPECT_EQ(at[0], 1000u + entry_ns) << "taken when it rose, not at the 11 us deadline";
+}
+
+TEST(NativeCpu, ManySharedHandlersRunInOrderAcrossSlotPagesWhileTheyRequestAndFreeOthers) {
+    // Handler slots come in pages of 8: 24 handlers fill three, and one requested from a handler takes a fourth
+    // while the dispatch runs. The new one runs from the next interrupt on; one freed before its turn does not run;
+    // freed slots are reused.
+    bench b;
+    b.src.script = {{ns(1000), 2, irq_source::step::pulse}, {ns(3000), 2, irq_source::step::pulse},
+                    {ns(6000), 2, irq_source::step::pulse}};
+    std::vector<int> ran;
+    std::vector<fw::irq_handle> handles(24);
+    b.cpu.set_firmware([&](fw::hal& h) {
+        bool added = false;
+        for (int i = 0; i < 24; ++i) {
+            auto r = h.request_irq(12, [&, i](unsigned) {
+                ran.push_back(i);
+                if (i == 0)
+                    h.free_irq(handles[0]); // itself
+                if (i == 3 && !added) {
+                    added = true;
+                    ASSERT_TRUE(h.request_irq(12, [&](unsigned) { ran.push_back(100); }, fw::irq_shared, "late"));
+                }
+                if (i == 5)
+                    h.free_irq(handles[10]); // before its turn (the 2nd time: already freed, nothing)
+            }, fw::irq_shared, "many");
+            ASSERT_TRUE(r);
+            handles[static_cast<std::size_t>(i)] = r.value();
+        }
+        h.sleep_ns(4000); // two interrupts
+        for (int k = 0; k < 2; ++k) // into the slots of 0 and 10
+            ASSERT_TRUE(h.request_irq(12, [&, k](unsigned) { ran.push_back(200 + k); }, fw::irq_shared, "reuse"));
+        h.sleep_ns(4000);
+    });
+    sc_core::sc_start(sc_time(20, SC_US));
+    EXPECT_TRUE(b.cpu.firmware_done()) << "the firmware did not run to its end by " << sc_core::sc_time_stamp();
+    std::vector<int> want;
+    for (int i = 0; i < 24; ++i)
+        if (i != 10)
+            want.push_back(i);
+    for (int round = 0; round < 2; ++round) {
+        for (int i = 1; i < 24; ++i)
+            if (i != 10)
+                want.push_back(i);
+        want.push_back(100);
+        if (round == 1) {
+            want.push_back(200);
+            want.push_back(201);
+        }
+    }
+    EXPECT_EQ(ran, want);
 }
