@@ -1178,6 +1178,10 @@ TEST(CoreClocked, TimesIsExactAcrossTheWholeRange) {
     for (std::uint64_t n : {(1ull << 52) / 3 - 1, (1ull << 52) / 3 + 1, ((1ull << 53) - 1) / 3 - 1})
         EXPECT_EQ(dbvp::times(three, n).value(), 3 * n) << n;
     EXPECT_EQ(dbvp::one_ns().value(), 1000u);
+    // Beyond the kernel's range: saturated, not wrapped.
+    EXPECT_EQ(dbvp::times(unit, ~0ull / 3000), sc_time::from_value((~0ull / 3000) * 3000));
+    EXPECT_EQ(dbvp::times(unit, ~0ull / 3000 + 1), sc_core::sc_max_time());
+    EXPECT_EQ(dbvp::times(dbvp::one_ns(), ~0ull), sc_core::sc_max_time());
 }
 
 TEST(CoreClocked, KernelTimeFollowsTheKernel) {

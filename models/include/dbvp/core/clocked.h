@@ -12,13 +12,16 @@ namespace dbvp {
 
 /// n times `unit`, exactly (below 2^52 of the kernel's resolution, about 4500 s at 1 ps, through a double; above,
 /// through from_value()), without the library's unit conversion (sc_time(double, unit) and from_value() are calls
-/// into SystemC): hot paths convert cycles, picoseconds and nanoseconds with these.
+/// into SystemC): hot paths convert cycles, picoseconds and nanoseconds with these. A product beyond the kernel's
+/// range (2^64 resolution units) saturates at sc_max_time().
 inline sc_core::sc_time times(const sc_core::sc_time& unit, std::uint64_t n) {
     // A multiplication with an overflow flag (no division on the hot path). Below 2^52 the double product is exact
     // and sc_time's rounding (+ 0.5) cannot carry it to the next integer.
     std::uint64_t product = 0;
-    if (__builtin_mul_overflow(unit.value(), n, &product) || product >= (std::uint64_t{1} << 52))
-        return sc_core::sc_time::from_value(unit.value() * n);
+    if (__builtin_mul_overflow(unit.value(), n, &product))
+        return sc_core::sc_max_time();
+    if (product >= (std::uint64_t{1} << 52))
+        return sc_core::sc_time::from_value(product);
     sc_core::sc_time t = unit;
     t *= static_cast<double>(n);
     return t;
