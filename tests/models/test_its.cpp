@@ -5,10 +5,13 @@
 // priority / pending, latency from a TRANSLATER write to nIRQ, and the firmware its_driver end to end.
 #include "gic_bench.h"
 
+#include "dbvp/core/trace.h"
 #include "dbvp/fw/dma_pool.h"
 
+#include <fstream>
 #include <functional>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using namespace dbvp;
 using namespace dbvp::test;
@@ -625,6 +628,38 @@ TEST(Its, AHeldWriterGoesOnWhenTheEngineStartsTheNextTranslation) {
         EXPECT_EQ(b.its.stats().fifo_stalls, 2u);
         EXPECT_EQ(b.drain(), (std::vector<unsigned>{8192, 8193, 8194}));
     });
+}
+
+TEST(Its, TheTraceSpanOfAHeldWriteStartsWhenTheWriteCame) {
+    // The "translate" span of a write held at a full FIFO covers the hold: it starts when the write reached the
+    // ITS, not when the FIFO took it.
+    const std::string dir = ::testing::TempDir();
+    const std::string json_path = dir + "/its_held_trace.json", vcd_path = dir + "/its_held_trace.vcd";
+    gicv3_its::params p;
+    p.fifo_depth = 1;
+    p.translate_latency = 1000; // 2 us at 500 MHz
+    double came_us = 0;
+    trace::start(json_path, vcd_path);
+    with_events(p, 3, [&](gic_bench& b) {
+        b.translate(1, 0, true, 4, false);
+        b.translate(1, 1, true, 4, false);
+        came_us = static_cast<double>(b.dev.m.now().value()) / 1e6;
+        b.translate(1, 2, true, 4, false); // held until about 2 us later
+        b.dev.m.sync();
+        settle(b);
+        EXPECT_EQ(b.its.stats().fifo_stalls, 2u);
+    });
+    trace::finish();
+    std::ifstream in(json_path);
+    const nlohmann::json j = nlohmann::json::parse(in);
+    int found = 0;
+    for (const auto& e : j.at("traceEvents"))
+        if (e.at("ph") == "X" && e.at("name") == "translate" && e.at("args").at("event_id") == 2) {
+            ++found;
+            EXPECT_LT(e.at("ts").get<double>(), came_us + 0.1) << "from when the write came (plus the bus)";
+            EXPECT_GE(e.at("ts").get<double>() + e.at("dur").get<double>(), came_us + 2.0) << "over the hold";
+        }
+    EXPECT_EQ(found, 1);
 }
 
 TEST(Its, HeldWritersGoOnInTheOrderTheyArrived) {

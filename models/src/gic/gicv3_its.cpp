@@ -174,7 +174,8 @@ struct gicv3_its::impl {
     };
     struct request {
         std::uint32_t device_id, event_id;
-        sc_time arrive;
+        sc_time arrive; // when it went into the FIFO
+        sc_time first;  // when the write came (earlier than arrive when it was held): the trace span's start
     };
     struct cache_entry { // keyed by DeviceID << 32 | EventID
         unsigned intid = 0, icid = 0, processor = 0;
@@ -554,7 +555,8 @@ gicv3_its::impl::lookup gicv3_its::impl::read_cte(tlm::tlm_generic_payload& pl, 
 // Translation.
 
 void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, sc_time& delay) {
-    sc_time t = kernel_time() + delay; // arrival
+    const sc_time first = kernel_time() + delay; // arrival
+    sc_time t = first;
     const pcie_attr* a = attr_of(pl);
     const bool has_dev = a && a->has_device_id;
     const std::uint32_t dev = has_dev ? a->device_id : 0;
@@ -593,6 +595,7 @@ void gicv3_its::impl::translater(tlm::tlm_generic_payload& pl, sc_time& delay) {
     r.device_id = dev;
     r.event_id = ev;
     r.arrive = t;
+    r.first = first;
     ++fifo_count;
     // The engine takes the request at once in simulation order and times it from its arrival (t may be ahead
     // of the kernel: the writer is temporally decoupled). It looks at the FIFO again before it waits for this
@@ -653,7 +656,7 @@ void gicv3_its::impl::translate(const request& r, sc_time& offset) {
     // Tracing: from the TRANSLATER write's arrival at the ITS to the LPI made pending (or the drop).
     auto trace_done = [&](const char* outcome) {
         if (trace::on())
-            trace::span(trace::track::its, "translate", r.arrive - its.cycles(p.reg_latency),
+            trace::span(trace::track::its, "translate", r.first - its.cycles(p.reg_latency),
                         kernel_time() + offset,
                         {{"device_id", r.device_id}, {"event_id", r.event_id}, {"outcome", outcome},
                          {"intid", intid}, {"processor", processor}, {"cache_hit", hit}});
