@@ -583,6 +583,37 @@ TEST(Gicv3, SetLpiPendingChecksProcessorEnableAndRange) {
     });
 }
 
+TEST(Gicv3, AnLpiMadePendingWhileGroup1IsOffOrTheRedistributorAsleepRaisesNoNirq) {
+    gic_bench b;
+    b.run([&](fw::hal&) {
+        b.gic_on();
+        b.lpis_on(16, true, 0x40);
+        b.wr32(GICD_BASE + g::GICD_CTLR, g::GICD_CTLR_ARE); // Group 1 off
+        b.sync();
+        sc_time off = sc_core::SC_ZERO_TIME;
+        EXPECT_TRUE(b.gic.set_lpi_pending(0, 8500, off));
+        b.idle_ns(200);
+        EXPECT_FALSE(b.gic.irq.level()) << "Group 1 disabled";
+        b.wr32(GICD_BASE + g::GICD_CTLR, g::GICD_CTLR_ARE | g::GICD_CTLR_ENABLE_G1);
+        b.idle_ns(200);
+        EXPECT_TRUE(b.gic.irq.level());
+        EXPECT_EQ(b.ack(), 8500u);
+        b.eoi(8500);
+        b.wr32(GICR_BASE + g::GICR_WAKER, 2); // ProcessorSleep: the redistributor goes to sleep
+        b.idle_ns(200);
+        b.sync();
+        off = sc_core::SC_ZERO_TIME;
+        EXPECT_TRUE(b.gic.set_lpi_pending(0, 8501, off));
+        b.idle_ns(200);
+        EXPECT_FALSE(b.gic.irq.level()) << "redistributor asleep";
+        b.wr32(GICR_BASE + g::GICR_WAKER, 0);
+        b.idle_ns(200);
+        EXPECT_TRUE(b.gic.irq.level());
+        EXPECT_EQ(b.ack(), 8501u);
+        b.eoi(8501);
+    });
+}
+
 TEST(Gicv3, PendingTableIsLoadedWhenLpisAreEnabledWithoutPtz) {
     gic_bench b;
     b.run([&](fw::hal&) {

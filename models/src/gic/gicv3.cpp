@@ -297,6 +297,16 @@ struct gicv3::impl {
         const bool deliverable = best(kernel_time() + offset, nullptr, &later) != cpu_interrupt_if::spurious;
         drive_nirq(offset, deliverable, later);
     }
+    /// update() right after LPI intid became pending at sc_time_stamp() + offset: when it beats the running
+    /// priority it is deliverable then, and that is all update() would find out (nIRQ rises deliver_latency
+    /// after that time, whatever else is pending); otherwise update() itself.
+    void update_after_pending(const sc_time& offset, unsigned intid) {
+        const unsigned running_limit = running.empty() ? idle_priority : running.back().prio;
+        if (grp1_enabled() && !asleep() && lpi_priority(intid) < running_limit)
+            drive_nirq(offset, true, max_time);
+        else
+            update(offset);
+    }
     /// update() right after an acknowledge at sc_time_stamp() + offset took an interrupt of priority `prio`:
     /// nothing is deliverable at that time any more (whatever was had at most that priority, which now runs),
     /// so only LPIs a decoupled ITS makes pending later can raise nIRQ again. The same answer, without best().
@@ -1064,7 +1074,7 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
             m.add_timed(intid, sc_core::SC_ZERO_TIME); // pending from before, and again from `at`
             m.add_timed(intid, at);
         }
-        m.update(offset);
+        m.update_after_pending(offset, intid);
         if (trace::on())
             trace::span(trace::track::gic, "LPI", t0, kernel_time() + offset,
                         {{"intid", intid}, {"already_pending", true}});
@@ -1074,7 +1084,7 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
     if (at > now)
         m.add_timed(intid, at);
     const bool before = irq.level();
-    m.update(offset);
+    m.update_after_pending(offset, intid);
     if (trace::on())
         m.trace_pending("LPI", intid, before, t0, offset);
     m.write_pending_byte(l.pl, intid / 8, offset); // write-through, off the signalling path
