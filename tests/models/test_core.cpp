@@ -9,6 +9,7 @@
 #include "dbvp/core/lru.h"
 #include "dbvp/core/master.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/timed_events.h"
 #include "dbvp/mem/memory.h"
 #include "dbvp/util/bits.h"
 #include "reports.h"
@@ -1155,6 +1156,104 @@ TEST(CoreLru, MatchesAReferenceUnderRandomOperations) {
             for (std::uint32_t key = 0; key < 3 * cap + 2; ++key)
                 ASSERT_EQ(c.peek(key) != nullptr, at(key) >= 0) << cap << " step " << step << " key " << key;
         }
+    }
+}
+
+namespace {
+/// timed_events' meaning, written plainly: an unordered list, scanned whole.
+struct timed_reference {
+    std::vector<std::pair<unsigned, sc_time>> ev;
+    bool has(unsigned id) const {
+        return std::any_of(ev.begin(), ev.end(), [&](const auto& e) { return e.first == id; });
+    }
+    bool consume(unsigned id, const sc_time& upto) {
+        ev.erase(std::remove_if(ev.begin(), ev.end(), [&](const auto& e) { return e.first == id && e.second <= upto; }),
+                 ev.end());
+        return has(id);
+    }
+    void prune(const sc_time& now) {
+        std::vector<std::pair<unsigned, sc_time>> out;
+        std::vector<unsigned> marked;
+        for (const auto& e : ev)
+            if (e.second > now)
+                out.push_back(e);
+        for (const auto& e : ev)
+            if (e.second <= now && std::find(marked.begin(), marked.end(), e.first) == marked.end() &&
+                std::any_of(out.begin(), out.end(), [&](const auto& f) { return f.first == e.first; })) {
+                marked.push_back(e.first);
+                out.push_back({e.first, sc_core::SC_ZERO_TIME});
+            }
+        ev = out;
+    }
+};
+} // namespace
+
+TEST(CoreTimedEvents, MatchesAReferenceUnderRandomOperations) {
+    // Adds ahead of a kernel time that moves on (and "from before" markers), consumes up to a CPU's time, prunes
+    // when the kernel moved: after each step every ID's has(), the events up to a time and the earliest event
+    // after it that a predicate accepts agree with the plain list.
+    std::mt19937 rng(20261201);
+    constexpr unsigned ids = 70;
+    dbvp::timed_events t;
+    t.assign(ids);
+    timed_reference r;
+    sc_time now = sc_core::SC_ZERO_TIME;
+    auto at_ns = [](unsigned n) { return sc_time(static_cast<double>(n), sc_core::SC_NS); };
+    for (int step = 0; step < 20000; ++step) {
+        const unsigned id = static_cast<unsigned>(rng() % ids);
+        switch (rng() % 8) {
+        case 0:
+        case 1:
+        case 2: { // ahead of the kernel, mostly in time order
+            const sc_time at = now + at_ns(static_cast<unsigned>(rng() % 3000));
+            t.add(id, at);
+            r.ev.push_back({id, at});
+            break;
+        }
+        case 3:
+            t.add(id, sc_core::SC_ZERO_TIME);
+            r.ev.push_back({id, sc_core::SC_ZERO_TIME});
+            break;
+        case 4:
+        case 5: {
+            const sc_time upto = now + at_ns(static_cast<unsigned>(rng() % 3000));
+            ASSERT_EQ(t.consume(id, upto), r.consume(id, upto)) << step;
+            break;
+        }
+        case 6:
+            now += at_ns(static_cast<unsigned>(rng() % 400));
+            t.prune(now);
+            r.prune(now);
+            break;
+        default:
+            break;
+        }
+        ASSERT_EQ(t.size(), r.ev.size()) << step;
+        ASSERT_EQ(t.empty(), r.ev.empty()) << step;
+        for (unsigned i = 0; i < ids; ++i) {
+            ASSERT_EQ(t.has(i), r.has(i)) << step << " id " << i;
+            ASSERT_EQ((t.word(i / 64) >> (i % 64)) & 1, r.has(i) ? 1u : 0u) << step;
+        }
+        const sc_time q = now + at_ns(static_cast<unsigned>(rng() % 3000));
+        std::vector<unsigned> upto, want_upto;
+        sc_time first = sc_core::sc_max_time(), want_first = sc_core::sc_max_time();
+        auto accept = [](unsigned i) { return i % 3 != 0; };
+        t.scan(q, [&](unsigned i) { upto.push_back(i); }, [&](unsigned i, const sc_time& at) {
+            if (!accept(i))
+                return false;
+            first = at;
+            return true;
+        });
+        for (const auto& e : r.ev) {
+            if (e.second <= q)
+                want_upto.push_back(e.first);
+            else if (accept(e.first) && e.second < want_first)
+                want_first = e.second;
+        }
+        std::sort(upto.begin(), upto.end());
+        std::sort(want_upto.begin(), want_upto.end());
+        ASSERT_EQ(upto, want_upto) << step;
+        ASSERT_EQ(first, want_first) << step;
     }
 }
 

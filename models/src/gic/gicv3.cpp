@@ -9,6 +9,7 @@
 #include "dbvp/core/regbank.h"
 #include "dbvp/core/report.h"
 #include "dbvp/core/sideband.h"
+#include "dbvp/core/timed_events.h"
 #include "dbvp/core/trace.h"
 #include "dbvp/util/bits.h"
 
@@ -127,15 +128,10 @@ struct gicv3::impl {
     // it has no event (pending from before), an event at time zero (pending from before, and again later), or
     // an event at or before t. An acknowledge at t consumes the events up to t (they coalesce, as they would
     // in time order) and leaves the LPI pending if later ones remain. Lone events the kernel has passed are
-    // pruned: the pending bit says the same.
-    struct timed_lpi {
-        unsigned intid = 0;
-        sc_time at;
-    };
-    std::vector<timed_lpi> timed;
+    // pruned: the pending bit says the same. (In time order: what is asked costs about the events looked at.)
+    timed_events timed;
     sc_time pruned_at = sc_core::sc_max_time(); // kernel time of the last prune_timed() pass
     const sc_time max_time = sc_core::sc_max_time();
-    std::vector<std::uint64_t> timed_bits; // bit per INTID with an event in timed (same layout as pend)
     sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
     lru_cache<unsigned, std::uint8_t> cache; // LPI configuration cache: INTID -> configuration byte
     // Bumped by every invalidation of the cache: a configuration read that waited (memory without DMI) across
@@ -209,7 +205,7 @@ struct gicv3::impl {
     }
     bool lpi_pending(unsigned intid) const { return intid < pend.size() && pend.test(intid); }
     void set_pend_bit(unsigned intid, bool on) { pend.set(intid, on); }
-    bool has_timed(unsigned intid) const { return (timed_bits[intid / 64] >> (intid % 64)) & 1; }
+    bool has_timed(unsigned intid) const { return timed.has(intid); }
     /// Priority of pending LPI intid from the configuration it was made pending with; disabled_lpi (above every
     /// priority limit) when its configuration has it disabled.
     static constexpr unsigned disabled_lpi = 0x100;
@@ -217,28 +213,9 @@ struct gicv3::impl {
         const std::uint8_t c = cfg[intid - first_lpi];
         return (c & 1) ? (c & 0xfcu) : disabled_lpi;
     }
-    void add_timed(unsigned intid, const sc_time& at) {
-        timed.push_back({intid, at});
-        timed_bits[intid / 64] |= 1ull << (intid % 64);
-    }
+    void add_timed(unsigned intid, const sc_time& at) { timed.add(intid, at); }
     /// Remove intid's events at or before `upto`; true if later ones remain.
-    bool consume_timed(unsigned intid, const sc_time& upto) {
-        if (!has_timed(intid))
-            return false;
-        bool left = false;
-        for (std::size_t i = 0; i < timed.size();) {
-            if (timed[i].intid == intid && timed[i].at <= upto) {
-                timed[i] = timed.back();
-                timed.pop_back();
-            } else {
-                left = left || timed[i].intid == intid;
-                ++i;
-            }
-        }
-        if (!left)
-            timed_bits[intid / 64] &= ~(1ull << (intid % 64));
-        return left;
-    }
+    bool consume_timed(unsigned intid, const sc_time& upto) { return timed.consume(intid, upto); }
     void prune_timed() {
         // Nothing to do before the kernel moves on: every event added since the last pass lies ahead of it.
         const sc_time& now = kernel_time();
@@ -248,31 +225,7 @@ struct gicv3::impl {
         // Events the kernel has passed only say "pending from before" (time zero); an INTID left with nothing
         // else needs no entry at all (its pending bit says the same), otherwise one such marker is enough. So the
         // list holds only what lies ahead of the kernel, however often an LPI nobody takes is rung.
-        for (timed_lpi& e : timed)
-            if (e.at <= now)
-                e.at = sc_core::SC_ZERO_TIME;
-        std::sort(timed.begin(), timed.end(), [](const timed_lpi& a, const timed_lpi& b) {
-            return a.intid != b.intid ? a.intid < b.intid : a.at < b.at;
-        });
-        std::size_t out = 0;
-        for (std::size_t i = 0; i < timed.size();) {
-            std::size_t k = i;
-            while (k < timed.size() && timed[k].intid == timed[i].intid)
-                ++k;
-            std::size_t first_future = i;
-            while (first_future < k && timed[first_future].at == sc_core::SC_ZERO_TIME)
-                ++first_future;
-            if (first_future == k) {
-                timed_bits[timed[i].intid / 64] &= ~(1ull << (timed[i].intid % 64)); // nothing ahead
-            } else {
-                if (first_future > i)
-                    timed[out++] = timed[i]; // one "pending from before" marker
-                for (std::size_t m = first_future; m < k; ++m)
-                    timed[out++] = timed[m];
-            }
-            i = k;
-        }
-        timed.resize(out);
+        timed.prune(now);
     }
     /// Highest-priority interrupt deliverable at time `at` (priority beats the running priority), or spurious;
     /// `later` (when given) becomes the earliest time an LPI that beats the running priority but is not yet
@@ -314,10 +267,12 @@ struct gicv3::impl {
         const sc_time at = kernel_time() + offset;
         sc_time later = max_time;
         if (grp1_enabled() && !asleep() && lpis_enabled && lpi_ready)
-            for (const timed_lpi& e : timed) {
-                if (e.at > at && e.at < later && lpi_pending(e.intid) && lpi_priority(e.intid) < prio)
-                    later = e.at;
-            }
+            timed.scan(at, [](unsigned) {}, [&](unsigned intid, const sc_time& t) {
+                if (!lpi_pending(intid) || lpi_priority(intid) >= prio)
+                    return false;
+                later = t;
+                return true;
+            });
         drive_nirq(offset, false, later);
     }
     /// nIRQ for an interrupt deliverable at sc_time_stamp() + offset, or else one that will be at `later`
@@ -731,7 +686,7 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
     if (lpis_enabled && lpi_ready) {
         // LPIs pending from before any CPU can look: those without events (a word of each at a time).
         pend.for_each_word([&](std::size_t k, std::uint64_t bits) {
-            for (bits &= ~timed_bits[k]; bits; bits &= bits - 1) {
+            for (bits &= ~timed.word(k); bits; bits &= bits - 1) {
                 const unsigned intid = static_cast<unsigned>(k * 64 + static_cast<unsigned>(__builtin_ctzll(bits)));
                 const unsigned prio = lpi_priority(intid);
                 if (prio < limit) {
@@ -743,20 +698,26 @@ unsigned gicv3::impl::best(const sc_time& at, unsigned* prio_out, sc_time* later
         // The others: pending at `at` when one of their events lies at or before it. `later` is the earliest
         // event ahead of `at` (it only counts when nothing is deliverable at `at`, and then every event lies
         // ahead of it).
-        for (const timed_lpi& e : timed) {
-            if (!lpi_pending(e.intid))
-                continue;
-            const unsigned prio = lpi_priority(e.intid);
-            if (prio >= running_limit)
-                continue;
-            if (e.at > at) {
-                if (later && e.at < *later)
-                    *later = e.at;
-            } else if (prio < limit || (prio == limit && e.intid < id)) {
-                limit = prio;
-                id = e.intid;
-            }
-        }
+        timed.scan(
+            at,
+            [&](unsigned intid) {
+                if (!lpi_pending(intid))
+                    return;
+                const unsigned prio = lpi_priority(intid);
+                if (prio < limit || (prio == limit && prio < running_limit && intid < id)) {
+                    limit = prio;
+                    id = intid;
+                }
+            },
+            [&](unsigned intid, const sc_time& t) {
+                if (!later)
+                    return true; // not asked for
+                if (!lpi_pending(intid) || lpi_priority(intid) >= running_limit)
+                    return false;
+                if (t < *later)
+                    *later = t;
+                return true; // in time order: the earliest
+            });
     }
     if (prio_out)
         *prio_out = limit;
@@ -802,9 +763,7 @@ void gicv3::impl::enable_lpis(const sc_time& offset) {
     }
     const std::size_t ids = std::size_t{1} << lpi_bits;
     pend.assign(ids);
-    timed_bits.assign(ids / 64, 0);
-    timed.clear();
-    timed.reserve(64);
+    timed.assign(ids);
     cfg.assign(ids - first_lpi, 0);
     wb_ring.assign(ids / 8, 0);
     wb_queued.assign(ids / 8, false);
