@@ -4,9 +4,9 @@
 // gicv3.cpp). The list is sorted by time; "from before" markers (time zero) sit at its front. What the GIC asks
 // costs about the events it looks at, not the list's length: the events up to a time are a prefix, the earliest
 // event after a time that qualifies is usually the first after that prefix, and the events consumed (the oldest,
-// as a rule) are dropped from the front. Removal marks an event dead; dead events are skipped, dropped from the
-// front at once and compacted away when they are more than half the list. Nothing allocates once the list has
-// grown to its working size.
+// as a rule) are dropped from the front. Removal marks an event dead; dead events are skipped and dropped from the
+// front at once (the dead front is erased when it is more than half the list); one behind a live event stays
+// until a prune passes its time. Nothing allocates once the list has grown to its working size.
 #pragma once
 
 #include <algorithm>
