@@ -91,6 +91,17 @@ struct device_port : sc_core::sc_module {
     tlm_utils::simple_initiator_socket<device_port> socket;
     master m;
     explicit device_port(sc_core::sc_module_name n) : sc_module(n), socket("socket"), m(socket) {}
+    /// A posted GITS_TRANSLATER write of `event` (len bytes) carrying DeviceID `device_id` (or none).
+    tlm::tlm_response_status translate(std::uint32_t device_id, std::uint32_t event, bool has_device_id = true,
+                                       unsigned len = 4) {
+        pcie_attr a;
+        a.type = tlp_type::mem_wr;
+        a.posted = true;
+        a.has_device_id = has_device_id;
+        a.device_id = device_id;
+        std::uint64_t v = event;
+        return m.write(TRANSLATER, &v, len, &a);
+    }
 };
 
 /// An interconnect path without DMI whose reads wait: each read takes the data at once and then returns after
@@ -228,13 +239,7 @@ struct gic_bench {
     /// A device write of `event` to GITS_TRANSLATER. sync_after: the device waits for the write's delay.
     void translate(std::uint32_t device_id, std::uint32_t event, bool has_device_id = true, unsigned len = 4,
                    bool sync_after = true) {
-        pcie_attr a;
-        a.type = tlp_type::mem_wr;
-        a.posted = true;
-        a.has_device_id = has_device_id;
-        a.device_id = device_id;
-        std::uint64_t v = event;
-        last = dev.m.write(TRANSLATER, &v, len, &a);
+        last = dev.translate(device_id, event, has_device_id, len);
         if (sync_after)
             dev.m.sync();
     }

@@ -685,13 +685,7 @@ TEST(Its, HeldWritersGoOnInTheOrderTheyArrived) {
                 break;
             sc_core::wait(1, sc_core::SC_NS);
         }
-        pcie_attr a;
-        a.type = tlp_type::mem_wr;
-        a.posted = true;
-        a.has_device_id = true;
-        a.device_id = 2;
-        const std::uint32_t e = 3;
-        other.m.write(TRANSLATER, &e, 4, &a);
+        other.translate(2, 3);
         other_in = other.m.now(); // when the write was accepted
         other.m.sync();
     }, "other_writer");
@@ -730,15 +724,7 @@ TEST(Its, AWriterThatCannotWaitIsDroppedAtAFullFifoEvenWithStallWhenFullOn) {
     method.spawn_method();
     method.dont_initialize();
     method.set_sensitivity(&go);
-    sc_core::sc_spawn([&] {
-        pcie_attr a;
-        a.type = tlp_type::mem_wr;
-        a.posted = true;
-        a.has_device_id = true;
-        a.device_id = 1;
-        const std::uint32_t e = 2;
-        other.m.write(TRANSLATER, &e, 4, &a);
-    }, "method_writer", &method);
+    sc_core::sc_spawn([&] { other.translate(1, 2); }, "method_writer", &method);
     b.run([&](fw::hal&) {
         events_on(b, 3);
         b.dev.m.sync();
