@@ -861,6 +861,37 @@ TEST(Gicv3, NirqFallsWhenTheOnlyCandidateIsStillToComeAndRisesDeliverLatencyAfte
     });
 }
 
+TEST(Gicv3, AnLpiStillToComeWhosePriorityAnInvalidationRaisedPreemptsTheOneAcknowledged) {
+    // 8301 is set ahead of the kernel at 0xa0, then made 0x40 by software and GICR_INVLPIR while its time is still
+    // to come. The acknowledge of 8300 (0x60) must see that 8301 will preempt it and have nIRQ rise at its time.
+    gic_bench b;
+    b.run([&](fw::hal&) {
+        b.gic_on();
+        b.lpis_on(16);
+        b.lpi_cfg(8300, true, 0x60);
+        cache_config(b, 8300);
+        cache_config(b, 8301);
+        const sc_time lat = b.gic.cycles(b.gp.deliver_latency);
+        const sc_time t0 = b.now();
+        sc_time off = sc_core::SC_ZERO_TIME;
+        ASSERT_TRUE(b.gic.set_lpi_pending(0, 8300, off)); // pending now
+        off = sc_time(2000, SC_NS);
+        ASSERT_TRUE(b.gic.set_lpi_pending(0, 8301, off)); // pending from t0 + 2 us
+        b.lpi_cfg(8301, true, 0x40);
+        b.wr64(GICR_BASE + 0xa0, 8301); // INVLPIR
+        b.idle_ns(200);
+        ASSERT_EQ(b.rd32(GICR_BASE + 0xc0), 0u) << "the invalidation is done";
+        EXPECT_EQ(b.gic.priority(8301), 0x40u);
+        EXPECT_EQ(b.ack(), 8300u);
+        elapse_to(b, t0 + sc_time(2000, SC_NS) + lat);
+        EXPECT_TRUE(b.gic.irq.level()) << "8301 preempts the running 8300 from its time on";
+        EXPECT_EQ(b.ack(), 8301u);
+        b.eoi(8301);
+        b.eoi(8300);
+        EXPECT_EQ(b.drain(), std::vector<unsigned>{});
+    });
+}
+
 TEST(Gicv3, AnLpiPendingEarlierBringsTheScheduledNirqRiseForward) {
     gic_bench b;
     b.run([&](fw::hal&) {

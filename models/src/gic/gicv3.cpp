@@ -130,6 +130,9 @@ struct gicv3::impl {
     // in time order) and leaves the LPI pending if later ones remain. Lone events the kernel has passed are
     // pruned: the pending bit says the same. (In time order: what is asked costs about the events looked at.)
     timed_events timed;
+    // At most the priority of every LPI with events (a bound, not kept exact): when it does not beat a limit, no
+    // event can, and a look for one is spared. (disabled_lpi: none.)
+    unsigned timed_floor = 0x100;
     sc_time pruned_at = sc_core::sc_max_time(); // kernel time of the last prune_timed() pass
     const sc_time max_time = sc_core::sc_max_time();
     sc_time nirq_at;                       // when the current rise of nIRQ becomes visible
@@ -213,7 +216,18 @@ struct gicv3::impl {
         const std::uint8_t c = cfg[intid - first_lpi];
         return (c & 1) ? (c & 0xfcu) : disabled_lpi;
     }
-    void add_timed(unsigned intid, const sc_time& at) { timed.add(intid, at); }
+    void add_timed(unsigned intid, const sc_time& at) {
+        if (timed.empty())
+            timed_floor = disabled_lpi;
+        timed.add(intid, at);
+        timed_floor = std::min(timed_floor, lpi_priority(intid));
+    }
+    /// LPI intid's configuration byte (the one it is pending with).
+    void set_cfg(unsigned intid, std::uint8_t c) {
+        cfg[intid - first_lpi] = c;
+        if (has_timed(intid))
+            timed_floor = std::min(timed_floor, lpi_priority(intid));
+    }
     /// Remove intid's events at or before `upto`; true if later ones remain.
     bool consume_timed(unsigned intid, const sc_time& upto) { return timed.consume(intid, upto); }
     void prune_timed() {
@@ -266,7 +280,7 @@ struct gicv3::impl {
     void update_after_acknowledge(const sc_time& offset, unsigned prio) {
         const sc_time at = kernel_time() + offset;
         sc_time later = max_time;
-        if (grp1_enabled() && !asleep() && lpis_enabled && lpi_ready)
+        if (grp1_enabled() && !asleep() && lpis_enabled && lpi_ready && timed_floor < prio)
             timed.scan(at, [](unsigned) {}, [&](unsigned intid, const sc_time& t) {
                 if (!lpi_pending(intid) || lpi_priority(intid) >= prio)
                     return false;
@@ -795,7 +809,7 @@ void gicv3::impl::load_pending_table(sc_time& offset) {
             std::uint8_t c = 0;
             if (lpi_config(pl_rd, intid, c, offset)) {
                 set_pend_bit(intid, true);
-                cfg[intid - first_lpi] = c;
+                set_cfg(intid, c);
             }
         }
     }
@@ -807,7 +821,7 @@ void gicv3::impl::invalidate_one(tlm::tlm_generic_payload& pl, unsigned intid, s
         return;
     std::uint8_t c = 0;
     if (lpi_config(pl, intid, c, offset))
-        cfg[intid - first_lpi] = c;
+        set_cfg(intid, c);
     update(offset);
 }
 
@@ -817,7 +831,7 @@ void gicv3::impl::invalidate_all(tlm::tlm_generic_payload& pl, sc_time& offset) 
         const unsigned intid = static_cast<unsigned>(n);
         std::uint8_t c = 0;
         if (lpi_config(pl, intid, c, offset))
-            cfg[intid - first_lpi] = c;
+            set_cfg(intid, c);
     });
     update(offset);
 }
@@ -1022,7 +1036,7 @@ bool gicv3::set_lpi_pending(unsigned processor, unsigned intid, sc_core::sc_time
     const impl::lease l = m.payload();
     if (!m.lpi_config(l.pl, intid, c, offset))
         return refused("config_table_read_error");
-    m.cfg[intid - first_lpi] = c;
+    m.set_cfg(intid, c);
     ++stats_.lpis_set;
     m.prune_timed();
     const sc_core::sc_time now = kernel_time(), at = now + offset;

@@ -6,12 +6,15 @@
 // event after a time that qualifies is usually the first after that prefix, and the events consumed (the oldest,
 // as a rule) are dropped from the front. Removal marks an event dead; dead events are skipped and dropped from the
 // front at once (the dead front is erased when it is more than half the list); one behind a live event stays
-// until a prune passes its time. Nothing allocates once the list has grown to its working size.
+// until a prune passes its time. Each ID's live events are counted (in pages of 4096 IDs, made when an ID of
+// theirs first has an event), so whether an ID has events left is known without a look. Nothing allocates once the
+// list and the pages have grown to their working size.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <systemc>
 #include <vector>
 
@@ -25,6 +28,8 @@ public:
         head_ = 0;
         bits_.assign((ids + 63) / 64, 0);
         seen_.assign((ids + 63) / 64, 0);
+        pages_.clear();
+        pages_.resize((ids + page_ids - 1) / page_ids);
     }
     bool empty() const { return head_ == ev_.size(); }
     /// id has events.
@@ -43,24 +48,24 @@ public:
                                               [](const sc_core::sc_time& t, const event& e) { return t < e.at; });
             ev_.insert(pos, event{id, at});
         }
-        set(bits_, id);
+        if (count(id)++ == 0)
+            set(bits_, id);
     }
 
     /// Remove id's events at or before `upto`; true if later ones remain.
     bool consume(unsigned id, const sc_core::sc_time& upto) {
         if (!has(id))
             return false;
-        std::size_t i = head_;
-        for (; i < ev_.size() && ev_[i].at <= upto; ++i)
-            if (ev_[i].id == id)
+        std::uint32_t& c = count(id);
+        for (std::size_t i = head_; c && i < ev_.size() && ev_[i].at <= upto; ++i)
+            if (ev_[i].id == id) {
                 ev_[i].id = dead;
-        bool left = false;
-        for (; i < ev_.size() && !left; ++i)
-            left = ev_[i].id == id;
-        if (!left)
+                --c;
+            }
+        if (!c)
             clear(bits_, id);
         drop_dead_front();
-        return left;
+        return c != 0;
     }
 
     /// The kernel reached `now`: events at or before it only say "from before". An ID left with nothing later
@@ -68,26 +73,27 @@ public:
     /// one marker at time zero.
     void prune(const sc_core::sc_time& now) {
         std::size_t p = head_;
-        while (p < ev_.size() && ev_[p].at <= now)
-            ++p;
-        for (std::size_t i = p; i < ev_.size(); ++i) // the IDs with later events
-            if (ev_[i].id != dead)
-                set(seen_, ev_[i].id);
-        for (std::size_t i = head_; i < p; ++i) // nothing later: the pending bit says the same
-            if (ev_[i].id != dead && !test(seen_, ev_[i].id))
-                clear(bits_, ev_[i].id);
-        std::size_t free = p; // the prefix's slots, from its end down, take one marker per ID with later events
+        for (; p < ev_.size() && ev_[p].at <= now; ++p) // the prefix's events leave their counts
+            if (ev_[p].id != dead)
+                --count(ev_[p].id);
+        // The prefix's slots, from its end down, take one marker per ID with later events (seen_: placed).
+        std::size_t free = p;
         for (std::size_t i = p; i-- > head_;) {
             const unsigned id = ev_[i].id;
-            if (id != dead && test(seen_, id)) {
-                clear(seen_, id); // its other events in the prefix need none
-                ev_[--free] = {id, sc_core::SC_ZERO_TIME};
+            if (id == dead || test(seen_, id))
+                continue;
+            std::uint32_t& c = count(id);
+            if (!c) {
+                clear(bits_, id); // nothing later: the pending bit says the same
+                continue;
             }
+            set(seen_, id);
+            ++c;
+            ev_[--free] = {id, sc_core::SC_ZERO_TIME};
         }
+        for (std::size_t i = free; i < p; ++i)
+            clear(seen_, ev_[i].id);
         head_ = free;
-        for (std::size_t i = p; i < ev_.size(); ++i)
-            if (ev_[i].id != dead)
-                clear(seen_, ev_[i].id);
         compact();
     }
 
@@ -111,6 +117,13 @@ public:
 
 private:
     static constexpr unsigned dead = ~0u;
+    static constexpr std::size_t page_ids = 4096;
+    std::uint32_t& count(unsigned id) {
+        std::unique_ptr<std::uint32_t[]>& page = pages_[id / page_ids];
+        if (!page)
+            page = std::make_unique<std::uint32_t[]>(page_ids); // zeroed
+        return page[id % page_ids];
+    }
     struct event {
         unsigned id;
         sc_core::sc_time at;
@@ -137,7 +150,8 @@ private:
     std::vector<event> ev_; // sorted by time; [0, head_) is dead
     std::size_t head_ = 0;
     std::vector<std::uint64_t> bits_; // a bit per ID with events
-    std::vector<std::uint64_t> seen_; // prune's scratch: IDs with events after the time it prunes to
+    std::vector<std::uint64_t> seen_; // prune's scratch: IDs given their marker
+    std::vector<std::unique_ptr<std::uint32_t[]>> pages_; // live events per ID, 4096 IDs a page
 };
 
 } // namespace dbvp
