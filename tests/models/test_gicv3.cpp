@@ -773,6 +773,17 @@ void elapse_to(gic_bench& b, const sc_time& t) {
     b.elapse(t - now);
 }
 
+/// GIC and LPIs on (priority 0xa0), `intid` at priority `prio`, the configurations of 8300 and 8301 cached;
+/// returns the deliver latency.
+sc_time lpis_8300_8301(gic_bench& b, unsigned intid, unsigned prio) {
+    b.gic_on();
+    b.lpis_on(16);
+    b.lpi_cfg(intid, true, prio);
+    cache_config(b, 8300);
+    cache_config(b, 8301);
+    return b.gic.cycles(b.gp.deliver_latency);
+}
+
 } // namespace
 
 TEST(Gicv3, LpiSetAheadOfTheKernelIsPendingFromItsTimeAndNirqRisesDeliverLatencyAfterIt) {
@@ -826,12 +837,7 @@ TEST(Gicv3, LpiSetAheadOfTheKernelIsPendingFromItsTimeAndNirqRisesDeliverLatency
 TEST(Gicv3, NirqFallsWhenTheOnlyCandidateIsStillToComeAndRisesDeliverLatencyAfterIt) {
     gic_bench b;
     b.run([&](fw::hal&) {
-        b.gic_on();
-        b.lpis_on(16);
-        b.lpi_cfg(8301, true, 0x40); // preempts 8300 (0xa0)
-        cache_config(b, 8300);
-        cache_config(b, 8301);
-        const sc_time lat = b.gic.cycles(b.gp.deliver_latency);
+        const sc_time lat = lpis_8300_8301(b, 8301, 0x40); // 8301 preempts 8300 (0xa0)
         const sc_time t0 = b.now();
         sc_time off = sc_core::SC_ZERO_TIME;
         ASSERT_TRUE(b.gic.set_lpi_pending(0, 8300, off)); // pending now
@@ -866,12 +872,7 @@ TEST(Gicv3, AnLpiStillToComeWhosePriorityAnInvalidationRaisedPreemptsTheOneAckno
     // to come. The acknowledge of 8300 (0x60) must see that 8301 will preempt it and have nIRQ rise at its time.
     gic_bench b;
     b.run([&](fw::hal&) {
-        b.gic_on();
-        b.lpis_on(16);
-        b.lpi_cfg(8300, true, 0x60);
-        cache_config(b, 8300);
-        cache_config(b, 8301);
-        const sc_time lat = b.gic.cycles(b.gp.deliver_latency);
+        const sc_time lat = lpis_8300_8301(b, 8300, 0x60);
         const sc_time t0 = b.now();
         sc_time off = sc_core::SC_ZERO_TIME;
         ASSERT_TRUE(b.gic.set_lpi_pending(0, 8300, off)); // pending now
