@@ -27,7 +27,6 @@ public:
         ev_.clear();
         head_ = 0;
         bits_.assign((ids + 63) / 64, 0);
-        seen_.assign((ids + 63) / 64, 0);
         pages_.clear();
         pages_.resize((ids + page_ids - 1) / page_ids);
     }
@@ -76,23 +75,25 @@ public:
         for (; p < ev_.size() && ev_[p].at <= now; ++p) // the prefix's events leave their counts
             if (ev_[p].id != dead)
                 --count(ev_[p].id);
-        // The prefix's slots, from its end down, take one marker per ID with later events (seen_: placed).
+        // The prefix's slots, from its end down, take one marker per ID with later events (marked in its count
+        // until the pass is over).
         std::size_t free = p;
         for (std::size_t i = p; i-- > head_;) {
             const unsigned id = ev_[i].id;
-            if (id == dead || test(seen_, id))
+            if (id == dead)
                 continue;
             std::uint32_t& c = count(id);
+            if (c & marked)
+                continue;
             if (!c) {
                 clear(bits_, id); // nothing later: the pending bit says the same
                 continue;
             }
-            set(seen_, id);
-            ++c;
+            c = (c + 1) | marked;
             ev_[--free] = {id, sc_core::SC_ZERO_TIME};
         }
         for (std::size_t i = free; i < p; ++i)
-            clear(seen_, ev_[i].id);
+            count(ev_[i].id) &= ~marked;
         head_ = free;
         compact();
     }
@@ -118,6 +119,7 @@ public:
 private:
     static constexpr unsigned dead = ~0u;
     static constexpr std::size_t page_ids = 4096;
+    static constexpr std::uint32_t marked = 1u << 31; // prune: this ID has its marker
     std::uint32_t& count(unsigned id) {
         std::unique_ptr<std::uint32_t[]>& page = pages_[id / page_ids];
         if (!page)
@@ -150,7 +152,6 @@ private:
     std::vector<event> ev_; // sorted by time; [0, head_) is dead
     std::size_t head_ = 0;
     std::vector<std::uint64_t> bits_; // a bit per ID with events
-    std::vector<std::uint64_t> seen_; // prune's scratch: IDs given their marker
     std::vector<std::unique_ptr<std::uint32_t[]>> pages_; // live events per ID, 4096 IDs a page
 };
 
