@@ -23,8 +23,15 @@ native_cpu::native_cpu(sc_core::sc_module_name name, const params& p, const void
     if (p_.irq_entry == 0)
         throw std::invalid_argument(std::string(this->name()) + ": irq_entry must be at least one cycle");
     snapshot_.reserve(8);
+    // The firmware's loads and stores to RAM take DMI, as a CPU's would; MMIO takes the bus.
+    master_.enable_dmi();
+    bus.register_invalidate_direct_mem_ptr(this, &native_cpu::invalidate_direct_mem_ptr);
     SC_HAS_PROCESS(native_cpu);
     SC_THREAD(run);
+}
+
+void native_cpu::invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end) {
+    master_.invalidate_dmi(start, end);
 }
 
 void native_cpu::run() {

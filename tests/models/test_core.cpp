@@ -915,6 +915,77 @@ TEST(CoreMaster, WaitUntilInStepWithTheKernelBeginsAtOnce) {
     EXPECT_EQ(woke, ns(10));
 }
 
+TEST(CoreMaster, WaitUntilKeepsItsDeadlinesExactlyWhateverEarlierWaitsTheEventEnded) {
+    // One timeout event serves every wait: a wait the event ended leaves it pending at that wait's deadline,
+    // which a later wait with a later deadline must sleep through and one with an earlier deadline must replace.
+    probe_bench b;
+    sc_core::sc_event ev;
+    sc_core::sc_spawn([&] {
+        for (const sc_time& at : {ns(10), ns(3100), ns(5000), ns(6000)}) {
+            wait(at - sc_time_stamp());
+            ev.notify();
+        }
+    }, "notifier");
+    std::vector<std::pair<bool, sc_time>> got;
+    b.init.body = [&](initiator& i) {
+        for (const sc_time& deadline : {ns(1000), ns(3000), ns(4000), ns(3500), ns(6000), ns(9000)}) {
+            const bool fired = i.m.wait_until(deadline, ev);
+            got.emplace_back(fired, sc_time_stamp());
+        }
+    };
+    sc_start();
+    EXPECT_TRUE(b.init.done);
+    const std::vector<std::pair<bool, sc_time>> want = {
+        {true, ns(10)},    // the event, well before the deadline
+        {false, ns(3000)}, // the deadline, not the 1000 ns still pending from the first wait
+        {true, ns(3100)},
+        {false, ns(3500)}, // an earlier deadline replaces the 4000 ns pending
+        {true, ns(5000)},
+        {true, ns(6000)}, // the event at the very time the earlier wait's timeout comes
+    };
+    EXPECT_EQ(got, want);
+}
+
+TEST(CoreMaster, WithDmiEnabledAccessesToGrantedMemoryTakeTheRegion) {
+    probe_bench b;
+    std::array<unsigned char, 0x100> ram{};
+    ram[0x14] = 0x77;
+    b.prb.grant_dmi = true;
+    b.prb.dmi_start = 0x1000;
+    b.prb.dmi_end = 0x10ff;
+    b.prb.dmi_ptr = ram.data();
+    b.prb.extra = ns(5);
+    b.init.body = [&](initiator& i) {
+        std::uint32_t v = 0;
+        i.m.read(0x1010, &v, 4);
+        EXPECT_EQ(b.prb.calls, 1u) << "not enabled: b_transport";
+        i.m.enable_dmi();
+        i.m.read(0x1010, &v, 4); // b_transport, then the region is asked for
+        EXPECT_EQ(b.prb.calls, 2u);
+        v = 0;
+        i.m.read(0x1014, &v, 1);
+        EXPECT_EQ(b.prb.calls, 2u) << "served from the region";
+        EXPECT_EQ(v, 0x77u);
+        EXPECT_EQ(i.m.last_delay(), ns(1)) << "the region's read latency";
+        const std::uint32_t w = 0xa1b2c3d4;
+        i.m.write(0x1020, &w, 4);
+        EXPECT_EQ(b.prb.calls, 2u);
+        EXPECT_EQ(std::memcmp(ram.data() + 0x20, &w, 4), 0);
+        EXPECT_EQ(i.m.last_delay(), ns(2)) << "the region's write latency";
+        pcie_attr a;
+        i.m.read(0x1010, &v, 4, &a);
+        EXPECT_EQ(b.prb.calls, 3u) << "an access with a pcie_attr takes b_transport";
+        i.m.read(0x2000, &v, 4);
+        EXPECT_EQ(b.prb.calls, 4u) << "outside the region";
+        i.m.invalidate_dmi(0x1080, 0x1080);
+        i.m.read(0x1010, &v, 4);
+        EXPECT_EQ(b.prb.calls, 5u) << "forgotten";
+        EXPECT_EQ(i.m.last_delay(), ns(5));
+    };
+    sc_start();
+    EXPECT_TRUE(b.init.done);
+}
+
 TEST(CoreMaster, PcieAttrTravelsAndComesBackUpdated) {
     probe_bench b;
     b.prb.set_status = true;

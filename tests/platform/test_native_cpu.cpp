@@ -6,6 +6,8 @@
 #include "reports.h"
 
 #include <gtest/gtest.h>
+#include <tlm_utils/simple_target_socket.h>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -78,6 +80,71 @@ TEST(NativeCpu, MmioReachesTheBusAndCostsTime) {
     // 1 CPU cycle issue (1 ns) + router 2 cycles (2 ns) + RAM read 10 cycles (10 ns), all at 1 GHz.
     EXPECT_EQ(t_after - t_before, 13u);
     EXPECT_TRUE(b.cpu.firmware_done());
+}
+
+namespace {
+/// RAM that grants DMI, counts its b_transports and can move its contents (revoking the grant first).
+struct dmi_ram : sc_core::sc_module {
+    tlm_utils::simple_target_socket<dmi_ram> socket;
+    std::vector<unsigned char> a = std::vector<unsigned char>(0x100, 0x11), b = std::vector<unsigned char>(0x100, 0x22);
+    unsigned char* mem = a.data();
+    unsigned calls = 0;
+    explicit dmi_ram(sc_core::sc_module_name n) : sc_module(n), socket("socket") {
+        socket.register_b_transport(this, &dmi_ram::b_transport);
+        socket.register_get_direct_mem_ptr(this, &dmi_ram::get_dmi);
+    }
+    void b_transport(tlm::tlm_generic_payload& p, sc_time& delay) {
+        ++calls;
+        if (p.is_read())
+            std::memcpy(p.get_data_ptr(), mem + p.get_address(), p.get_data_length());
+        else
+            std::memcpy(mem + p.get_address(), p.get_data_ptr(), p.get_data_length());
+        delay += sc_time(10, SC_NS);
+        p.set_dmi_allowed(true);
+        p.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+    bool get_dmi(tlm::tlm_generic_payload&, tlm::tlm_dmi& d) {
+        d.set_dmi_ptr(mem);
+        d.set_start_address(0);
+        d.set_end_address(0xff);
+        d.allow_read_write();
+        d.set_read_latency(sc_time(10, SC_NS));
+        d.set_write_latency(sc_time(10, SC_NS));
+        return true;
+    }
+    void move() {
+        socket->invalidate_direct_mem_ptr(0, 0xff);
+        mem = b.data();
+    }
+};
+} // namespace
+
+TEST(NativeCpu, RamTakesDmiWithTheSameTimingUntilTheGrantIsRevoked) {
+    router bus{"bus", router::params{}};
+    dmi_ram ram{"ram"};
+    native_cpu cpu{"cpu", native_cpu::params{}, nullptr};
+    cpu.bus.bind(bus.in);
+    bus.out.bind(ram.socket);
+    bus.map(0, 0x1000, 0x100, "ram");
+    std::vector<std::uint32_t> seen;
+    std::vector<std::uint64_t> took;
+    std::vector<unsigned> calls;
+    cpu.set_firmware([&](fw::hal& h) {
+        for (int i = 0; i < 4; ++i) {
+            if (i == 2)
+                ram.move();
+            const std::uint64_t t0 = h.now_ns();
+            seen.push_back(h.read32(0x1010));
+            took.push_back(h.now_ns() - t0);
+            calls.push_back(ram.calls);
+        }
+    });
+    sc_core::sc_start(sc_time(10, SC_US));
+    EXPECT_EQ(seen, (std::vector<std::uint32_t>{0x11111111, 0x11111111, 0x22222222, 0x22222222}))
+        << "after the revocation the CPU reads the RAM's new contents";
+    EXPECT_EQ(calls, (std::vector<unsigned>{1, 1, 2, 2})) << "b_transport, DMI, b_transport (revoked), DMI";
+    // 1 cycle issue + router 2 cycles + RAM 10 ns, either way.
+    EXPECT_EQ(took, (std::vector<std::uint64_t>{13, 13, 13, 13}));
 }
 
 TEST(NativeCpu, BusErrorIsReportedToTheFirmware) {

@@ -34,6 +34,16 @@ tlm::tlm_response_status master::write(std::uint64_t addr, const void* data, uns
 
 tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len,
                                         pcie_attr* attr) {
+    if (dmi_on_ && !attr) {
+        sc_core::sc_time delay = local_;
+        if (dmi_.access(cmd, addr, data, len, delay)) {
+            last_delay_ = delay - local_;
+            local_ = delay;
+            if (need_sync())
+                sync_local();
+            return tlm::TLM_OK_RESPONSE;
+        }
+    }
     prepare_access(payload_, cmd, addr, data, len);
     // The caller owns attr: detach it whatever happens in the target (the payload would delete it otherwise).
     struct detach {
@@ -52,6 +62,8 @@ tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr
     socket_->b_transport(payload_, delay);
     last_delay_ = kernel_time() + delay - before;
     local_ = delay;
+    if (dmi_on_ && !attr)
+        dmi_.request(socket_, payload_);
     if (need_sync())
         sync_local();
     return payload_.get_response_status();
@@ -79,12 +91,24 @@ bool master::wait_until(const sc_core::sc_time& deadline, const sc_core::sc_even
     // In step with the kernel already: no delta wait first, an event notified in that delta would be missed.
     if (local_ != sc_core::SC_ZERO_TIME)
         sync_local();
-    const sc_core::sc_time now = kernel_time();
-    if (now >= deadline)
-        return false;
-    sc_core::wait(deadline - now, ev);
-    reset_local();
-    return kernel_time() < deadline;
+    if (either_of_ != &ev) {
+        sc_core::sc_event_or_list l(ev);
+        l |= timeout_ev_;
+        either_.swap(l);
+        either_of_ = &ev;
+    }
+    for (;;) {
+        const sc_core::sc_time now = kernel_time();
+        if (now >= deadline)
+            return false;
+        // A notification already pending for an earlier deadline stays (this wait then wakes at that time and
+        // waits on); one pending for a later deadline is replaced.
+        timeout_ev_.notify(deadline - now);
+        sc_core::wait(either_);
+        reset_local();
+        if (ev.triggered())
+            return kernel_time() < deadline;
+    }
 }
 
 void master::wait_until(const sc_core::sc_time& deadline) {

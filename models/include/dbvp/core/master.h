@@ -4,10 +4,12 @@
 // (the same sync points: the end of the current global quantum; the same waits), reading the kernel's time
 // without a call into SystemC. Every access annotates the local time with the delay the target returns; the
 // thread synchronises with the kernel when the quantum is used up. One payload and one pcie_attr are reused:
-// an access allocates nothing.
+// an access allocates nothing. With enable_dmi(), plain accesses to memory that granted DMI are served from the
+// granted region (the same data and timing, see dmi.h).
 #pragma once
 
 #include "dbvp/core/clocked.h"
+#include "dbvp/core/dmi.h"
 #include "dbvp/core/sideband.h"
 
 #include <cstdint>
@@ -34,6 +36,10 @@ public:
     tlm::tlm_response_status write(std::uint64_t addr, const void* data, unsigned len, pcie_attr* attr = nullptr);
     tlm::tlm_response_status access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len,
                                     pcie_attr* attr);
+    /// Serve accesses without a pcie_attr from DMI regions the targets grant (asked for after a b_transport that
+    /// allowed it). The owner must pass its socket's invalidate_direct_mem_ptr calls to invalidate_dmi().
+    void enable_dmi() { dmi_on_ = true; }
+    void invalidate_dmi(std::uint64_t start, std::uint64_t end) { dmi_.invalidate(start, end); }
     /// Debug access: no time, no side effects the target would not allow on debug.
     unsigned debug(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
 
@@ -65,6 +71,15 @@ private:
     sc_core::sc_time next_sync_; // absolute time at which it synchronises
     tlm::tlm_generic_payload payload_;
     sc_core::sc_time last_delay_;
+    bool dmi_on_ = false;
+    dmi_cache dmi_;
+    // wait_until(deadline, ev): one timeout event per master, kept notified at the earliest deadline still
+    // ahead, so a wait the event ends early leaves no cancelled notification behind in the kernel's queue (a
+    // fresh timeout per wait would leave one per wait there until its time passed), and `ev | timeout_ev_`
+    // (built once per event waited on; an expression would allocate a list per wait).
+    sc_core::sc_event timeout_ev_;
+    sc_core::sc_event_or_list either_;
+    const sc_core::sc_event* either_of_ = nullptr;
 };
 
 } // namespace dbvp

@@ -100,6 +100,7 @@ private:
     std::uint32_t& first_action_ref(unsigned irq);
 
     void run();
+    void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
     bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
     /// Run handlers of interrupts pending at the local time; true if any ran.
     bool service();
