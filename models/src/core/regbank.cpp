@@ -2,6 +2,7 @@
 
 #include "dbvp/core/report.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -69,29 +70,31 @@ register_bank::register_bank(std::string name, std::uint64_t size, unsigned allo
 void register_bank::add(reg& r) {
     if (r.offset() + r.width() > size_)
         throw std::logic_error("register " + r.name() + " lies outside bank " + name_);
-    auto next = regs_.lower_bound(r.offset());
-    if (next != regs_.end() && next->first < r.offset() + r.width())
-        throw std::logic_error("register " + r.name() + " overlaps " + next->second->name() + " in bank " + name_);
+    auto next = std::lower_bound(regs_.begin(), regs_.end(), r.offset(),
+                                 [](const entry& e, std::uint64_t off) { return e.offset < off; });
+    if (next != regs_.end() && next->offset < r.offset() + r.width())
+        throw std::logic_error("register " + r.name() + " overlaps " + next->r->name() + " in bank " + name_);
     if (next != regs_.begin()) {
         auto prev = std::prev(next);
-        if (prev->first + prev->second->width() > r.offset())
-            throw std::logic_error("register " + r.name() + " overlaps " + prev->second->name() + " in bank " +
+        if (prev->offset + prev->r->width() > r.offset())
+            throw std::logic_error("register " + r.name() + " overlaps " + prev->r->name() + " in bank " +
                                    name_);
     }
-    regs_.emplace(r.offset(), &r);
+    regs_.insert(next, entry{r.offset(), &r});
 }
 
 reg* register_bank::find(std::uint64_t offset) const {
-    auto it = regs_.upper_bound(offset);
+    auto it = std::upper_bound(regs_.begin(), regs_.end(), offset,
+                               [](std::uint64_t off, const entry& e) { return off < e.offset; });
     if (it == regs_.begin())
         return nullptr;
     --it;
-    return offset < it->first + it->second->width() ? it->second : nullptr;
+    return offset < it->offset + it->r->width() ? it->r : nullptr;
 }
 
 void register_bank::reset() {
-    for (auto& [off, r] : regs_)
-        r->reset();
+    for (auto& e : regs_)
+        e.r->reset();
 }
 
 tlm::tlm_response_status register_bank::access(tlm::tlm_command cmd, std::uint64_t offset, unsigned char* data,
@@ -108,6 +111,13 @@ tlm::tlm_response_status register_bank::access(tlm::tlm_command cmd, std::uint64
             guest_warning(owner_.c_str(), "%s %s at offset 0x%llx is outside the bank", name_.c_str(),
                           is_write ? "write" : "read", static_cast<unsigned long long>(offset));
         return tlm::TLM_ADDRESS_ERROR_RESPONSE;
+    }
+    // The usual case: one register holds the whole access.
+    if (reg* r = find(offset); r && offset + len <= r->offset() + r->width()) {
+        if (!is_write)
+            std::memset(data, 0, len);
+        access_part(*r, is_write, offset, offset, data, len, ctx);
+        return tlm::TLM_OK_RESPONSE;
     }
     // Check coverage first so that a partly unmapped access has no side effect.
     for (std::uint64_t b = offset; b < offset + len;) {
@@ -128,29 +138,30 @@ tlm::tlm_response_status register_bank::access(tlm::tlm_command cmd, std::uint64
         std::memset(data, 0, len);
     for (std::uint64_t b = offset; b < offset + len;) {
         reg* r = find(b);
-        if (!r) {
-            ++b;
-            continue;
-        }
-        const std::uint64_t first = b - r->offset();
-        const std::uint64_t end = std::min<std::uint64_t>(r->width(), offset + len - r->offset());
-        const std::uint64_t nbytes = end - first;
-        unsigned char* p = data + (b - offset);
-        if (is_write) {
-            std::uint64_t v = 0, mask = 0;
-            for (std::uint64_t i = 0; i < nbytes; ++i) {
-                v |= static_cast<std::uint64_t>(p[i]) << (8 * (first + i));
-                mask |= 0xffull << (8 * (first + i));
-            }
-            r->write(v, ctx, mask);
-        } else {
-            const std::uint64_t v = r->read(ctx);
-            for (std::uint64_t i = 0; i < nbytes; ++i)
-                p[i] = static_cast<unsigned char>(v >> (8 * (first + i)));
-        }
-        b += nbytes;
+        b = r ? access_part(*r, is_write, b, offset, data, len, ctx) : b + 1;
     }
     return tlm::TLM_OK_RESPONSE;
+}
+
+std::uint64_t register_bank::access_part(reg& r, bool is_write, std::uint64_t b, std::uint64_t offset,
+                                         unsigned char* data, unsigned len, const access_ctx& ctx) {
+    const std::uint64_t first = b - r.offset();
+    const std::uint64_t end = std::min<std::uint64_t>(r.width(), offset + len - r.offset());
+    const std::uint64_t nbytes = end - first;
+    unsigned char* p = data + (b - offset);
+    if (is_write) {
+        std::uint64_t v = 0, mask = 0;
+        for (std::uint64_t i = 0; i < nbytes; ++i) {
+            v |= static_cast<std::uint64_t>(p[i]) << (8 * (first + i));
+            mask |= 0xffull << (8 * (first + i));
+        }
+        r.write(v, ctx, mask);
+    } else {
+        const std::uint64_t v = r.read(ctx);
+        for (std::uint64_t i = 0; i < nbytes; ++i)
+            p[i] = static_cast<unsigned char>(v >> (8 * (first + i)));
+    }
+    return b + nbytes;
 }
 
 void register_bank::transport(tlm::tlm_generic_payload& p, const access_ctx& ctx) {

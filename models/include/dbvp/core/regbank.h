@@ -25,10 +25,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <vector>
 
 namespace dbvp {
 
@@ -137,7 +137,15 @@ private:
     std::uint64_t size_;
     unsigned allowed_sizes_;
     unmapped_policy policy_;
-    std::map<std::uint64_t, reg*> regs_;
+    struct entry {
+        std::uint64_t offset;
+        reg* r;
+    };
+    std::vector<entry> regs_; // by offset (a sorted array: searched on every access)
+    /// The part of an access [offset, offset + len) at `data` that register r holds, from bank offset b on;
+    /// returns where the part ends.
+    std::uint64_t access_part(reg& r, bool is_write, std::uint64_t b, std::uint64_t offset, unsigned char* data,
+                              unsigned len, const access_ctx& ctx);
 };
 
 inline void reg::set(std::uint64_t v) {
