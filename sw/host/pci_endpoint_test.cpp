@@ -112,7 +112,8 @@ pcitest_irq pci_endpoint_test::wait_irq(std::uint64_t timeout_ns) {
         r.msi = m;
         r.vector = (m.data & (fn_.msi_vectors - 1u)) + 1;
         r.status = st;
-        logf("IRQ: MSI vector %u (data 0x%x), STATUS 0x%x", r.vector, m.data, st);
+        if (opt_.log_interrupts)
+            logf("IRQ: MSI vector %u (data 0x%x), STATUS 0x%x", r.vector, m.data, st);
         return r;
     }
     logf("no interrupt within %llu ms", static_cast<unsigned long long>(timeout_ns / 1000000));

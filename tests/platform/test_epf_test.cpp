@@ -269,6 +269,39 @@ TEST(EpfTest, EnableTwiceFailsTheSecondAndKeepsTheFirst) {
     EXPECT_EQ(st.doorbells_disabled, 2u);
 }
 
+TEST(EpfTest, InterruptsTakenAreLoggedUnlessLogInterruptsIsOff) {
+    platform::platform p("platform", {});
+    epf::epf_test_state st;
+    std::vector<std::string> on, off;
+    p.set_firmware([&](fw::hal& h) { epf::run_epf_test(h, {}, st); });
+    p.set_host_software([&](host::hal& h) {
+        const auto en = host::enumerate(h, p.enumeration_config());
+        host::pci_endpoint_test t(h);
+        host::pcitest_options quiet;
+        quiet.log_interrupts = false;
+        host::pci_endpoint_test q(h, quiet);
+        if (!t.bind(en) || !q.bind(en))
+            return;
+        t.command(pt::COMMAND_ENABLE_DOORBELL);
+        q.command(pt::COMMAND_DISABLE_DOORBELL);
+        q.wait_irq(1000000); // nothing comes
+        on = t.log();
+        off = q.log();
+    });
+    ASSERT_TRUE(p.run(sc_core::sc_time(10, sc_core::SC_SEC)));
+    auto count = [](const std::vector<std::string>& log, const char* what) {
+        unsigned n = 0;
+        for (const auto& l : log)
+            n += l.find(what) != std::string::npos;
+        return n;
+    };
+    EXPECT_EQ(count(on, "IRQ: MSI vector 1"), 1u);
+    EXPECT_EQ(count(off, "IRQ: MSI"), 0u) << "the interrupt of DISABLE was taken, not logged";
+    EXPECT_EQ(count(off, "COMMAND = "), 1u);
+    EXPECT_EQ(count(off, "no interrupt within 1 ms"), 1u) << "a wait that timed out is still logged";
+    EXPECT_EQ(st.doorbells_disabled, 1u);
+}
+
 TEST(EpfTest, DisableWithoutEnableFails) {
     platform::platform p("platform", {});
     epf::epf_test_state st;

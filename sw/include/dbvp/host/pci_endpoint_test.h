@@ -111,6 +111,9 @@ struct pcitest_options {
     unsigned irq_type = pcitest::IRQ_TYPE_MSI;   // only MSI is implemented
     std::uint64_t irq_timeout_ns = pcitest::IRQ_TIMEOUT_NS;
     bool cleanup_on_error = true;
+    /// Log every interrupt taken. Off for a loop of many rings, whose log would grow a line per ring (the
+    /// interrupts skipped or timed out are still logged).
+    bool log_interrupts = true;
 };
 
 struct pcitest_step {
