@@ -54,6 +54,17 @@ TEST(RegBank, PartialWritesMergeBytes) {
     EXPECT_EQ(v, 0x5566778811223344ull);
 }
 
+TEST(RegBank, AnAccessOverTwoRegistersReachesBoth) {
+    bench b;
+    ASSERT_EQ(b.wr(0x00, 0x00000000ffffffffull, 8), tlm::TLM_OK_RESPONSE); // CTRL and STATUS
+    EXPECT_EQ(b.ctrl.get(), 0x1234ffffu);
+    std::uint64_t v = 0;
+    b.status.set(0x9abcdef0);
+    ASSERT_EQ(b.bank.access(tlm::TLM_READ_COMMAND, 0x00, reinterpret_cast<unsigned char*>(&v), 8, b.ctx),
+              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 0x9abcdef01234ffffull);
+}
+
 TEST(RegBank, W1cAndPrivilegedBits) {
     bench b;
     b.status.w1c(0xff);
