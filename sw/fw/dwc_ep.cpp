@@ -85,8 +85,10 @@ status dwc_ep_driver::probe(unsigned index) {
     msi_window_.assign(num_functions_, 0);
     msi_page_.assign(num_functions_, 0);
     msi_phys_.assign(num_functions_, 0);
+    msi_cap_.assign(num_functions_, -1);
     addr_space_used_ = 0;
     for (unsigned f = 0; f < num_functions_; ++f) {
+        msi_cap_[f] = find_cap(f, dwc::CAP_ID_MSI); // the list is read-only: found once, as Linux does
         auto phys = alloc_addr_space(align_);
         if (!phys)
             return phys.error();
@@ -554,7 +556,7 @@ int dwc_ep_driver::find_cap(unsigned func, std::uint32_t id) {
 status dwc_ep_driver::raise_msi(unsigned func, unsigned vector) {
     if (func >= num_functions_)
         return {errc::invalid_argument, "no function " + std::to_string(func)};
-    const int cap = find_cap(func, dwc::CAP_ID_MSI);
+    const int cap = msi_cap_[func];
     if (cap < 0)
         return {errc::not_supported, "function " + std::to_string(func) + " has no MSI capability"};
     const std::uint32_t ctrl = dbi_read(func, cap) >> 16;

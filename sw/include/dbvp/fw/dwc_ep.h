@@ -217,6 +217,7 @@ private:
     std::uint64_t addr_space_used_ = 0;
     // Outbound window kept mapped for MSI (per function): its reserved CPU address, window + 1 and the page.
     std::vector<std::uint64_t> msi_phys_;
+    std::vector<int> msi_cap_; // offset of each function's MSI capability (-1: none)
     std::vector<unsigned> msi_window_;
     std::vector<std::uint64_t> msi_page_;
 };
