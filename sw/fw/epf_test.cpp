@@ -269,6 +269,7 @@ void epf_test::enable_doorbell() {
     fw::doorbell_requirements req;
     req.backend = opt_.doorbell_backend;
     auto got = ep_.doorbells().alloc(opt_.function, 1, req);
+    st_.backend_reasons = ep_.doorbells().last_reasons();
     if (!got)
         return failed(got.error().message()); // busy when one is held: the held one stays as it is
     if (got->empty()) {

@@ -104,6 +104,7 @@ void test_firmware(fw::hal& h, const scenario& s, shared& sh) {
         if (st.doorbell_held && !published) {
             published = true;
             sh.backend = backend_name(st.doorbell.backend);
+            sh.backend_reasons = st.backend_reasons;
             sh.interrupt_driven = st.doorbell.backend != fw::doorbell_backend::poll;
         }
         return false;

@@ -42,6 +42,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace dbvp::epf {
 
@@ -147,6 +148,7 @@ struct epf_test_state {
     unsigned doorbells_rung = 0; // doorbell handler runs
     bool doorbell_held = false;
     fw::doorbell doorbell;       // the doorbell held (or last held)
+    std::vector<std::string> backend_reasons; // why the allocator skipped each backend at the last ENABLE
     int db_bar = fw::NO_BAR;     // where the host rings it
     std::uint64_t db_offset = 0;
     bool db_bar_programmed = false; // the doorbell BAR was re-pointed (restored at DISABLE)
