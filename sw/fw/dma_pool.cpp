@@ -12,8 +12,7 @@ result<std::uint64_t> dma_pool::alloc(std::uint64_t size, std::uint64_t align) {
     if (start + size > base_ + size_ || start + size < start)
         return status(errc::no_space, "dma_pool: " + std::to_string(size) + " bytes do not fit (" +
                                           std::to_string(size_ - next_) + " left)");
-    for (std::uint64_t off = 0; off < size; off += 8)
-        hal_.write64(start + off, 0);
+    hal_.fill64(start, 0, size / 8);
     next_ = start + size - base_;
     return start;
 }

@@ -230,6 +230,10 @@ bool native_cpu::service() {
 
 bool native_cpu::access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len) {
     service();
+    return bus_access(cmd, addr, data, len);
+}
+
+bool native_cpu::bus_access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len) {
     master_.consume(cycles(p_.mmio_cycles));
     const auto rsp = master_.access(cmd, addr, data, len, nullptr);
     if (rsp != tlm::TLM_OK_RESPONSE) {
@@ -251,6 +255,28 @@ void native_cpu::write32(std::uint64_t addr, std::uint32_t value, bool* ok) {
     const bool good = access(tlm::TLM_WRITE_COMMAND, addr, &value, 4);
     if (ok)
         *ok = good;
+}
+
+void native_cpu::fill64(std::uint64_t addr, std::uint64_t value, std::uint64_t count, bool* ok) {
+    bool all = true;
+    while (count) {
+        service(); // what write64() does first, for the next store
+        // Up to the first time an interrupt may be taken (the lines change only when other processes run, i.e.
+        // at a sync, which store_run() stops before), the stores are plain copies into RAM.
+        sc_time until = sc_core::sc_max_time();
+        if (!in_irq_)
+            earliest_pending(until);
+        if (const std::uint64_t n = master_.store_run(addr, value, count, cycles(p_.mmio_cycles), until)) {
+            addr += 8 * n;
+            count -= n;
+            continue;
+        }
+        all = bus_access(tlm::TLM_WRITE_COMMAND, addr, &value, 8) && all;
+        addr += 8;
+        --count;
+    }
+    if (ok)
+        *ok = all;
 }
 
 std::uint64_t native_cpu::read64(std::uint64_t addr, bool* ok) {

@@ -147,6 +147,117 @@ TEST(NativeCpu, RamTakesDmiWithTheSameTimingUntilTheGrantIsRevoked) {
     EXPECT_EQ(took, (std::vector<std::uint64_t>{13, 13, 13, 13}));
 }
 
+namespace {
+/// A CPU with its own bus, RAM and interrupt source, named apart (two run side by side in one simulation).
+sc_time at_ns(std::uint64_t n) { return sc_time(static_cast<double>(n), SC_NS); }
+memory::params ram_of(std::uint64_t size) {
+    memory::params p;
+    p.size = size;
+    return p;
+}
+/// Drives interrupt lines from a thread, each change made at `at` (kernel time) for `ahead` later: as a GIC does
+/// (nIRQ rises after its delivery latency), so the CPU sees the line pending from a time still to come.
+struct ahead_source : sc_core::sc_module {
+    struct step {
+        sc_time at, ahead;
+        unsigned line;
+        enum { raise, pulse } what;
+    };
+    std::vector<irq_out> lines;
+    std::vector<step> script;
+    ahead_source(sc_core::sc_module_name n, unsigned count) : sc_module(n) {
+        for (unsigned i = 0; i < count; ++i)
+            lines.emplace_back("line" + std::to_string(i));
+        SC_HAS_PROCESS(ahead_source);
+        SC_THREAD(run);
+    }
+    void run() {
+        for (const auto& s : script) {
+            if (s.at > sc_core::sc_time_stamp())
+                wait(s.at - sc_core::sc_time_stamp());
+            if (s.what == step::raise)
+                lines[s.line].set(true, s.ahead);
+            else
+                lines[s.line].pulse(s.ahead);
+        }
+    }
+};
+
+struct cpu_system {
+    router bus;
+    memory ram;
+    native_cpu cpu;
+    ahead_source src;
+    explicit cpu_system(const std::string& n)
+        : bus((n + "_bus").c_str(), router::params{}), ram((n + "_ram").c_str(), ram_of(0x10000)),
+          cpu((n + "_cpu").c_str(), native_cpu::params{}, nullptr), src((n + "_src").c_str(), 2) {
+        cpu.bus.bind(bus.in);
+        bus.out.bind(ram.socket);
+        bus.map(0, 0x100000, ram.size(), "ram");
+        src.lines[0].bind(cpu, 10);
+        src.lines[1].bind(cpu, 11);
+        using st = ahead_source::step;
+        // A level interrupt and two edges while the fills run, each visible a while after it is signalled (the
+        // CPU, ahead of the kernel by up to a quantum, knows of it before it may take it); the level one's
+        // handler lowers it.
+        src.script = {{at_ns(7000), at_ns(503), 1, st::pulse},
+                      {at_ns(20000), at_ns(2777), 0, st::raise},
+                      {at_ns(33000), at_ns(1301), 1, st::pulse}};
+    }
+};
+struct fill_record {
+    std::vector<std::uint64_t> handled; // (irq << 48) | time
+    std::vector<std::uint64_t> marks;   // times between the steps
+};
+void fill_firmware(fw::hal& h, cpu_system& sys, bool bulk, fill_record& rec) {
+    auto on = [&](unsigned irq) {
+        rec.handled.push_back((std::uint64_t{irq} << 48) | h.now_ns());
+        h.write64(0x100000, h.now_ns()); // the handler's own store, in the middle of the fill's
+        if (irq == 10)
+            sys.src.lines[0].set(false);
+    };
+    ASSERT_TRUE(h.request_irq(10, on, fw::irq_none, "level"));
+    ASSERT_TRUE(h.request_irq(11, on, fw::irq_none, "edge"));
+    auto fill = [&](std::uint64_t addr, std::uint64_t value, std::uint64_t count) {
+        if (bulk)
+            return h.fill64(addr, value, count);
+        for (std::uint64_t i = 0; i < count; ++i)
+            h.write64(addr + 8 * i, value);
+    };
+    rec.marks.push_back(h.now_ns());
+    fill(0x100100, 0x0123456789abcdefull, 4096); // about 53 us: both edges and the level interrupt come in it
+    rec.marks.push_back(h.now_ns());
+    h.sleep_ns(333);
+    fill(0x100100, 0, 1000);
+    rec.marks.push_back(h.now_ns());
+    bool ok = true;
+    h.fill64(0x100000 + 0x10000 - 16, 7, 4, &ok); // runs off the end of the RAM: the last two stores fail
+    rec.marks.push_back(ok ? 1 : 0);
+}
+} // namespace
+
+TEST(NativeCpu, Fill64IsWrite64ManyTimesInEffectAndTime) {
+    cpu_system loop("loop"), bulk("bulk");
+    fill_record a, b;
+    loop.cpu.set_firmware([&](fw::hal& h) { fill_firmware(h, loop, false, a); });
+    bulk.cpu.set_firmware([&](fw::hal& h) { fill_firmware(h, bulk, true, b); });
+    test::expect_report rep("decode miss", 4); // two stores past the RAM's end, in each system
+    sc_core::sc_start(sc_time(200, SC_US));
+    ASSERT_TRUE(loop.cpu.firmware_done());
+    ASSERT_TRUE(bulk.cpu.firmware_done());
+    ASSERT_EQ(a.handled.size(), 3u);
+    for (std::uint64_t h : a.handled)
+        EXPECT_LT(h & 0xffffffffffffull, a.marks[1]) << "taken during the first fill";
+    EXPECT_EQ(b.handled, a.handled);
+    EXPECT_EQ(b.marks, a.marks);
+    EXPECT_EQ(a.marks.back(), 0u) << "the stores past the end failed";
+    EXPECT_EQ(bulk.cpu.bus_errors(), loop.cpu.bus_errors());
+    EXPECT_EQ(std::memcmp(bulk.ram.data(), loop.ram.data(), 0x10000), 0);
+    std::uint64_t w = 0;
+    std::memcpy(&w, loop.ram.data() + 0x100 + 8 * 1000, 8);
+    EXPECT_EQ(w, 0x0123456789abcdefull) << "past the second fill";
+}
+
 TEST(NativeCpu, BusErrorIsReportedToTheFirmware) {
     bench b;
     bool ok = true;

@@ -2,6 +2,9 @@
 
 #include "dbvp/core/payload.h"
 
+#include <algorithm>
+#include <cstring>
+
 namespace dbvp {
 
 master::master(tlm::tlm_base_initiator_socket<>& socket) : socket_(socket) {
@@ -67,6 +70,38 @@ tlm::tlm_response_status master::access(tlm::tlm_command cmd, std::uint64_t addr
     if (need_sync())
         sync_local();
     return payload_.get_response_status();
+}
+
+std::uint64_t master::store_run(std::uint64_t addr, std::uint64_t value, std::uint64_t count,
+                                const sc_core::sc_time& before, const sc_core::sc_time& until) {
+    unsigned char* ptr = nullptr;
+    std::uint64_t room = 0;
+    sc_core::sc_time latency;
+    if (!dmi_on_ || count == 0 || !dmi_.write_run(addr, ptr, room, latency))
+        return 0;
+    std::uint64_t n = std::min(count, room / 8);
+    const sc_core::sc_time start = kernel_time() + local_;
+    if (start >= next_sync_)
+        return 0;
+    // Store j (from 0) ends at start + (j + 1) * w: every one of them must end before the sync point (access()
+    // and consume() synchronise once the local time reaches it), and store j >= 1 must begin before `until`.
+    const std::uint64_t w = static_cast<std::uint64_t>((before + latency).value());
+    if (w != 0) {
+        n = std::min<std::uint64_t>(n, ((next_sync_ - start).value() - 1) / w);
+        if (until <= start)
+            n = std::min<std::uint64_t>(n, 1);
+        else if (until != sc_core::sc_max_time())
+            n = std::min<std::uint64_t>(n, ((until - start).value() - 1) / w + 1);
+    } else if (until <= start) {
+        n = std::min<std::uint64_t>(n, 1);
+    }
+    for (std::uint64_t j = 0; j < n; ++j)
+        std::memcpy(ptr + 8 * j, &value, 8);
+    if (n) {
+        local_ += times(before + latency, n);
+        last_delay_ = latency;
+    }
+    return n;
 }
 
 unsigned master::debug(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include "dbvp/core/payload.h"
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstring>
@@ -39,6 +40,27 @@ public:
                 return true;
             }
             return false;
+        }
+        return false;
+    }
+    /// The region access() would write at `addr` with: its pointer there, its write latency, and how many bytes
+    /// from `addr` on every write goes to it (up to its end, or to the start of a region access() looks at
+    /// first); false when a write at `addr` would take b_transport.
+    bool write_run(std::uint64_t addr, unsigned char*& ptr, std::uint64_t& room, sc_core::sc_time& latency) const {
+        for (unsigned i = 0; i < count_; ++i) {
+            const region& r = regions_[i];
+            const std::uint64_t off = addr - r.start;
+            if (off > r.last)
+                continue;
+            if (!r.write)
+                return false;
+            ptr = r.ptr + off;
+            room = r.last - off + 1; // wraps to 0 for a region of 2^64 bytes at its start: none such is granted
+            for (unsigned j = 0; j < i; ++j)
+                if (regions_[j].start > addr)
+                    room = std::min(room, regions_[j].start - addr);
+            latency = r.write_latency;
+            return true;
         }
         return false;
     }

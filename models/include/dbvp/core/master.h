@@ -40,6 +40,13 @@ public:
     /// allowed it). The owner must pass its socket's invalidate_direct_mem_ptr calls to invalidate_dmi().
     void enable_dmi() { dmi_on_ = true; }
     void invalidate_dmi(std::uint64_t start, std::uint64_t end) { dmi_.invalidate(start, end); }
+    /// Stores of the 8-byte `value` from `addr` up, at most `count`, each costing `before` (the initiator's own
+    /// time per store, added first) and then the region's write latency, served from a granted DMI region as
+    /// long as each is exactly what access() would do: the same region and no sync falling due, and no store but
+    /// the first beginning at or after `until` (the caller looks for what may happen then, e.g. an interrupt, before
+    /// the first). Returns the stores made (0: none; the caller makes the next one itself).
+    std::uint64_t store_run(std::uint64_t addr, std::uint64_t value, std::uint64_t count, const sc_core::sc_time& before,
+                            const sc_core::sc_time& until);
     /// Debug access: no time, no side effects the target would not allow on debug.
     unsigned debug(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
 

@@ -33,6 +33,18 @@ public:
     virtual void write32(std::uint64_t addr, std::uint32_t value, bool* ok = nullptr) = 0;
     virtual std::uint64_t read64(std::uint64_t addr, bool* ok = nullptr) = 0;
     virtual void write64(std::uint64_t addr, std::uint64_t value, bool* ok = nullptr) = 0;
+    /// `count` 64-bit stores of `value` from `addr` up (a memset of RAM: the DMA pool zeroes its allocations with
+    /// it). The same as that many write64() calls, in effect and in time; a platform may do it with fewer calls.
+    virtual void fill64(std::uint64_t addr, std::uint64_t value, std::uint64_t count, bool* ok = nullptr) {
+        bool all = true;
+        for (std::uint64_t i = 0; i < count; ++i) {
+            bool one = true;
+            write64(addr + 8 * i, value, &one);
+            all = all && one;
+        }
+        if (ok)
+            *ok = all;
+    }
 
     // Interrupts.
     virtual result<irq_handle> request_irq(unsigned irq, irq_handler handler, unsigned flags, const char* name) = 0;

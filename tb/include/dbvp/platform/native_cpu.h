@@ -68,6 +68,9 @@ public:
     void write32(std::uint64_t addr, std::uint32_t value, bool* ok) override;
     std::uint64_t read64(std::uint64_t addr, bool* ok) override;
     void write64(std::uint64_t addr, std::uint64_t value, bool* ok) override;
+    /// As write64() `count` times, in effect and in time; runs of stores to RAM with nothing that could happen in
+    /// between (no interrupt due, no quantum sync) are made at once.
+    void fill64(std::uint64_t addr, std::uint64_t value, std::uint64_t count, bool* ok) override;
     fw::result<fw::irq_handle> request_irq(unsigned irq, fw::irq_handler handler, unsigned flags,
                                            const char* name) override;
     void free_irq(fw::irq_handle handle) override;
@@ -102,6 +105,8 @@ private:
     void run();
     void invalidate_direct_mem_ptr(sc_dt::uint64 start, sc_dt::uint64 end);
     bool access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
+    /// access() after its service() was done.
+    bool bus_access(tlm::tlm_command cmd, std::uint64_t addr, void* data, unsigned len);
     /// Run handlers of interrupts pending at the local time; true if any ran.
     bool service();
     /// Earliest time a pending line became visible; false when none is pending.
