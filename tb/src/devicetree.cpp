@@ -239,6 +239,8 @@ void dt_node::consume(const char* prop) { consumed_.insert(prop); }
 
 void dt_node::check_numeric_override(const char* prop, const std::string& expected, bool ranged, std::uint64_t min,
                                      std::uint64_t max, bool in_hex, std::size_t max_numbers) const {
+    if (!dt_->overrides_property(prop))
+        return;
     const std::string* text = dt_->override_text(path(), prop);
     if (!text)
         return;

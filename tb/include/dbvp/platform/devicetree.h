@@ -135,6 +135,13 @@ public:
     /// The text of the override that set `prop` of the node at `node_path` (as dt_node::path() spells it), or
     /// nullptr when the property comes from the description itself.
     const std::string* override_text(const std::string& node_path, const std::string& prop) const;
+    /// Whether an override set `prop` of any node (a reader asks before it spells its node's path).
+    bool overrides_property(const char* prop) const {
+        for (const auto& o : overrides_)
+            if (o.first.second == prop)
+                return true;
+        return false;
+    }
 
 private:
     std::string file_;
