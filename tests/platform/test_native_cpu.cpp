@@ -19,12 +19,14 @@ using sc_core::SC_US;
 
 namespace {
 
-/// Drives interrupt lines at scheduled times.
+/// Drives interrupt lines at scheduled times, each change made at `at` (kernel time) for `ahead` later (as a GIC
+/// does: nIRQ rises after its delivery latency, so the CPU sees the line pending from a time still to come).
 struct irq_source : sc_core::sc_module {
     struct step {
         sc_time at;
         unsigned line;
         enum { raise, lower, pulse } what;
+        sc_time ahead = sc_core::SC_ZERO_TIME;
     };
     std::vector<irq_out> lines;
     std::vector<step> script;
@@ -40,11 +42,11 @@ struct irq_source : sc_core::sc_module {
             if (s.at > sc_core::sc_time_stamp())
                 wait(s.at - sc_core::sc_time_stamp());
             if (s.what == step::raise)
-                lines[s.line].set(true);
+                lines[s.line].set(true, s.ahead);
             else if (s.what == step::lower)
-                lines[s.line].set(false);
+                lines[s.line].set(false, s.ahead);
             else
-                lines[s.line].pulse();
+                lines[s.line].pulse(s.ahead);
         }
     }
 };
@@ -155,39 +157,11 @@ memory::params ram_of(std::uint64_t size) {
     p.size = size;
     return p;
 }
-/// Drives interrupt lines from a thread, each change made at `at` (kernel time) for `ahead` later: as a GIC does
-/// (nIRQ rises after its delivery latency), so the CPU sees the line pending from a time still to come.
-struct ahead_source : sc_core::sc_module {
-    struct step {
-        sc_time at, ahead;
-        unsigned line;
-        enum { raise, pulse } what;
-    };
-    std::vector<irq_out> lines;
-    std::vector<step> script;
-    ahead_source(sc_core::sc_module_name n, unsigned count) : sc_module(n) {
-        for (unsigned i = 0; i < count; ++i)
-            lines.emplace_back("line" + std::to_string(i));
-        SC_HAS_PROCESS(ahead_source);
-        SC_THREAD(run);
-    }
-    void run() {
-        for (const auto& s : script) {
-            if (s.at > sc_core::sc_time_stamp())
-                wait(s.at - sc_core::sc_time_stamp());
-            if (s.what == step::raise)
-                lines[s.line].set(true, s.ahead);
-            else
-                lines[s.line].pulse(s.ahead);
-        }
-    }
-};
-
 struct cpu_system {
     router bus;
     memory ram;
     native_cpu cpu;
-    ahead_source src;
+    irq_source src;
     explicit cpu_system(const std::string& n)
         : bus((n + "_bus").c_str(), router::params{}), ram((n + "_ram").c_str(), ram_of(0x10000)),
           cpu((n + "_cpu").c_str(), native_cpu::params{}, nullptr), src((n + "_src").c_str(), 2) {
@@ -196,13 +170,13 @@ struct cpu_system {
         bus.map(0, 0x100000, ram.size(), "ram");
         src.lines[0].bind(cpu, 10);
         src.lines[1].bind(cpu, 11);
-        using st = ahead_source::step;
+        using st = irq_source::step;
         // A level interrupt and two edges while the fills run, each visible a while after it is signalled (the
         // CPU, ahead of the kernel by up to a quantum, knows of it before it may take it); the level one's
         // handler lowers it.
-        src.script = {{at_ns(7000), at_ns(503), 1, st::pulse},
-                      {at_ns(20000), at_ns(2777), 0, st::raise},
-                      {at_ns(33000), at_ns(1301), 1, st::pulse}};
+        src.script = {{at_ns(7000), 1, st::pulse, at_ns(503)},
+                      {at_ns(20000), 0, st::raise, at_ns(2777)},
+                      {at_ns(33000), 1, st::pulse, at_ns(1301)}};
     }
 };
 struct fill_record {
