@@ -269,7 +269,8 @@ void epf_test::enable_doorbell() {
     fw::doorbell_requirements req;
     req.backend = opt_.doorbell_backend;
     auto got = ep_.doorbells().alloc(opt_.function, 1, req);
-    st_.backend_reasons = ep_.doorbells().last_reasons();
+    if (got || got.error().code() != fw::errc::busy) // a busy one tried no backend: the held one's reasons stay
+        st_.backend_reasons = ep_.doorbells().last_reasons();
     if (!got)
         return failed(got.error().message()); // busy when one is held: the held one stays as it is
     if (got->empty()) {

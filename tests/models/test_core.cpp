@@ -921,9 +921,10 @@ TEST(CoreMaster, WaitUntilKeepsItsDeadlinesExactlyWhateverEarlierWaitsTheEventEn
     probe_bench b;
     sc_core::sc_event ev;
     sc_core::sc_spawn([&] {
+        // Timed notifications: the one at 6000 ns triggers in the same phase as the timeout pending then.
         for (const sc_time& at : {ns(10), ns(3100), ns(5000), ns(6000)}) {
+            ev.notify(at - sc_time_stamp());
             wait(at - sc_time_stamp());
-            ev.notify();
         }
     }, "notifier");
     std::vector<std::pair<bool, sc_time>> got;
@@ -984,6 +985,53 @@ TEST(CoreMaster, WithDmiEnabledAccessesToGrantedMemoryTakeTheRegion) {
     };
     sc_start();
     EXPECT_TRUE(b.init.done);
+}
+
+TEST(CoreMaster, StoreRunStopsExactlyWhereAStoreLoopWouldSyncOrCouldTakeAnInterrupt) {
+    probe_bench b;
+    std::vector<unsigned char> ram(0x1000, 0);
+    b.prb.grant_dmi = true;
+    b.prb.dmi_start = 0x1000;
+    b.prb.dmi_end = 0x1fff;
+    b.prb.dmi_ptr = ram.data();
+    std::vector<std::uint64_t> n;
+    b.init.body = [&](initiator& i) {
+        const sc_time none = sc_core::sc_max_time();
+        const std::uint64_t v = 0x0123456789abcdefull;
+        n.push_back(i.m.store_run(0x1000, v, 10, ns(8), none)); // DMI not enabled: 0
+        i.m.enable_dmi();
+        n.push_back(i.m.store_run(0x1000, v, 10, ns(8), none)); // no region granted yet: 0
+        std::uint64_t z = 0;
+        i.m.write(0x1000, &z, 8); // b_transport; the region is granted
+        // Each store costs 8 ns, then the region's write latency of 2 ns. The quantum ends at 1000 ns: store 99
+        // would end on it (and sync), so 99 stores.
+        n.push_back(i.m.store_run(0x1000, v, 1000, ns(8), none));
+        EXPECT_EQ(i.m.local_offset(), ns(990));
+        EXPECT_EQ(sc_time_stamp(), SC_ZERO_TIME) << "no sync";
+        EXPECT_EQ(i.m.last_delay(), ns(2));
+        n.push_back(i.m.store_run(0x1000 + 99 * 8, v, 1000, ns(8), none)); // the next one ends on it: 0
+        i.m.wait_until(ns(1000));
+        // `until` 1050 ns: stores 1..4 begin before it (1010..1040), store 5 at it: 5 stores. 1051 ns: 6.
+        n.push_back(i.m.store_run(0x1000, v, 100, ns(8), ns(1050)));
+        i.m.wait_until(ns(2000));
+        n.push_back(i.m.store_run(0x1000, v, 100, ns(8), ns(2051)));
+        n.push_back(i.m.store_run(0x1000, v, 100, ns(8), ns(2000))); // `until` passed already: the first only
+        n.push_back(i.m.store_run(0x1ff0, v, 100, ns(8), none));      // the region's last two words
+        n.push_back(i.m.store_run(0x2000, v, 1, ns(8), none));        // outside it: 0
+        i.m.invalidate_dmi(0x1800, 0x1800);
+        n.push_back(i.m.store_run(0x1000, v, 1, ns(8), none)); // forgotten: 0
+    };
+    sc_start();
+    EXPECT_TRUE(b.init.done);
+    EXPECT_EQ(n, (std::vector<std::uint64_t>{0, 0, 99, 0, 5, 6, 1, 2, 0, 0}));
+    EXPECT_EQ(b.prb.calls, 1u) << "the one write that asked for the region";
+    std::uint64_t w = 0;
+    std::memcpy(&w, ram.data() + 98 * 8, 8);
+    EXPECT_EQ(w, 0x0123456789abcdefull);
+    std::memcpy(&w, ram.data() + 99 * 8, 8);
+    EXPECT_EQ(w, 0u) << "not stored";
+    std::memcpy(&w, ram.data() + 0xff8, 8);
+    EXPECT_EQ(w, 0x0123456789abcdefull);
 }
 
 TEST(CoreMaster, PcieAttrTravelsAndComesBackUpdated) {

@@ -55,14 +55,23 @@ TEST(RegBank, PartialWritesMergeBytes) {
 }
 
 TEST(RegBank, AnAccessOverTwoRegistersReachesBoth) {
-    bench b;
-    ASSERT_EQ(b.wr(0x00, 0x00000000ffffffffull, 8), tlm::TLM_OK_RESPONSE); // CTRL and STATUS
-    EXPECT_EQ(b.ctrl.get(), 0x1234ffffu);
-    std::uint64_t v = 0;
-    b.status.set(0x9abcdef0);
-    ASSERT_EQ(b.bank.access(tlm::TLM_READ_COMMAND, 0x00, reinterpret_cast<unsigned char*>(&v), 8, b.ctx),
+    register_bank bank{"pair", 0x10, (1u << 4) | (1u << 8)};
+    reg lo{bank, "LO", 0x0, 4, 0, ~0ull};
+    reg hi{bank, "HI", 0x4, 4, 0, ~0ull};
+    unsigned writes = 0;
+    hi.on_write([&](const reg_write&) { ++writes; });
+    access_ctx ctx{};
+    std::uint64_t v = 0x1122334455667788ull;
+    ASSERT_EQ(bank.access(tlm::TLM_WRITE_COMMAND, 0, reinterpret_cast<unsigned char*>(&v), 8, ctx),
               tlm::TLM_OK_RESPONSE);
-    EXPECT_EQ(v, 0x9abcdef01234ffffull);
+    EXPECT_EQ(lo.get(), 0x55667788u);
+    EXPECT_EQ(hi.get(), 0x11223344u);
+    EXPECT_EQ(writes, 1u);
+    hi.set(0x9abcdef0);
+    v = 0;
+    ASSERT_EQ(bank.access(tlm::TLM_READ_COMMAND, 0, reinterpret_cast<unsigned char*>(&v), 8, ctx),
+              tlm::TLM_OK_RESPONSE);
+    EXPECT_EQ(v, 0x9abcdef055667788ull);
 }
 
 TEST(RegBank, W1cAndPrivilegedBits) {
