@@ -380,7 +380,10 @@ int sc_main(int argc, char* argv[]) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e) == 0 ? 0 : 2;
+        if (e.get_exit_code() == 0) // --help and the like
+            return app.exit(e);
+        std::fprintf(stderr, "dbvp: %s\nRun with --help for more information.\n", e.what());
+        return 2;
     }
     try {
         if (*list_cmd) {

@@ -86,6 +86,10 @@ TEST(Cli, UserMistakesExitWithTwoAndNameWhat) {
     EXPECT_TRUE(has(o, "node /soc/pcie-ep@40000000: property num-ib-windows")) << o.text;
     o = cli("run --function nic");
     EXPECT_EQ(o.status, 2) << o.text;
+    EXPECT_TRUE(has(o, "dbvp: --function: nic not in {test,vntb,nvme}")) << o.text;
+    o = cli("run --rings 100000");
+    EXPECT_EQ(o.status, 2) << o.text;
+    EXPECT_TRUE(has(o, "dbvp: --rings: Value 100000 not in range 1 to 10000")) << o.text;
     o = cli("run --root-port 1:2");
     EXPECT_EQ(o.status, 2);
     EXPECT_TRUE(has(o, "--root-port 1:2 is not a BDF")) << o.text;
