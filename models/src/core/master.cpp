@@ -86,15 +86,12 @@ std::uint64_t master::store_run(std::uint64_t addr, std::uint64_t value, std::ui
     // Store j (from 0) ends at start + (j + 1) * w: every one of them must end before the sync point (access()
     // and consume() synchronise once the local time reaches it), and store j >= 1 must begin before `until`.
     const std::uint64_t w = static_cast<std::uint64_t>((before + latency).value());
-    if (w != 0) {
+    if (w != 0)
         n = std::min<std::uint64_t>(n, ((next_sync_ - start).value() - 1) / w);
-        if (until <= start)
-            n = std::min<std::uint64_t>(n, 1);
-        else if (until != sc_core::sc_max_time())
-            n = std::min<std::uint64_t>(n, ((until - start).value() - 1) / w + 1);
-    } else if (until <= start) {
+    if (until <= start)
         n = std::min<std::uint64_t>(n, 1);
-    }
+    else if (w != 0 && until != sc_core::sc_max_time())
+        n = std::min<std::uint64_t>(n, ((until - start).value() - 1) / w + 1);
     for (std::uint64_t j = 0; j < n; ++j)
         std::memcpy(ptr + 8 * j, &value, 8);
     if (n) {

@@ -112,10 +112,8 @@ tlm::tlm_response_status register_bank::access(tlm::tlm_command cmd, std::uint64
                           is_write ? "write" : "read", static_cast<unsigned long long>(offset));
         return tlm::TLM_ADDRESS_ERROR_RESPONSE;
     }
-    // The usual case: one register holds the whole access.
+    // The usual case: one register holds the whole access (and a read fills all of it).
     if (reg* r = find(offset); r && offset + len <= r->offset() + r->width()) {
-        if (!is_write)
-            std::memset(data, 0, len);
         access_part(*r, is_write, offset, offset, data, len, ctx);
         return tlm::TLM_OK_RESPONSE;
     }
